@@ -1,0 +1,100 @@
+/* opt: the one option table that drives the command line, the config file
+ * (--config FILE, INI, keys = long option names, optional [crawl] section),
+ * `--help` and the README's option list.
+ *
+ * Precedence: built-in defaults < config file < command line.  Every value is
+ * validated against the table's bounds when it is set; an error names the
+ * option and the offending value (and the file and line for the config file).
+ *
+ * Ownership: opt_config owns every string and list in it; opt_config_free
+ * releases them.  Messages returned through `char **err` are malloc'ed and
+ * owned by the caller (NULL only if memory ran out while formatting one).
+ */
+#ifndef CRAWLER_OPT_H
+#define CRAWLER_OPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum opt_command {
+	OPT_CMD_CRAWL = 1,  /* crawler crawl [OPTIONS] [URL...] */
+	OPT_CMD_STATUS = 2, /* crawler status [--dir DIR] */
+	OPT_CMD_WHY = 4,    /* crawler why [--dir DIR] URL */
+};
+
+enum opt_scope {
+	OPT_SCOPE_HOST,   /* the hosts of the seeds (default) */
+	OPT_SCOPE_DOMAIN, /* the seeds' registrable domains and their subdomains */
+	OPT_SCOPE_ANY,    /* anything reachable (still bounded by depth/pages/allow/deny) */
+};
+
+struct opt_strlist {
+	char **items;
+	size_t n;
+};
+
+struct opt_config {
+	enum opt_command command;    /* 0 for `crawler --help|--version` and `crawler help` */
+	char *dir;                   /* --dir, default "./crawl" */
+	char *config_file;           /* --config */
+	struct opt_strlist seeds_files; /* --seeds FILE (repeatable, "-" = stdin) */
+	struct opt_strlist urls;     /* positional URLs */
+	long concurrency;            /* --concurrency, default 16, 1..10000 */
+	long per_host;               /* --per-host, default 4, 1..1000 */
+	double delay;                /* --delay SECONDS, default 0, 0..86400 */
+	long max_depth;              /* --max-depth, default -1 = unlimited */
+	long max_pages;              /* --max-pages, default 0 = unlimited */
+	enum opt_scope scope;        /* --scope host|domain|any */
+	struct opt_strlist allow;    /* --allow REGEX (repeatable) */
+	struct opt_strlist deny;     /* --deny REGEX (repeatable) */
+	char *user_agent;            /* --user-agent, default "crawler/VERSION" */
+	char *dns_servers;           /* --dns-servers IP[:PORT],... */
+	double timeout;              /* --timeout SECONDS whole transfer, default 30 */
+	double connect_timeout;      /* --connect-timeout SECONDS, default 10 */
+	int64_t max_size;            /* --max-size BYTES (k/M/G suffixes), default 10M */
+	int64_t warc_max_size;       /* --warc-max-size BYTES, default 1G */
+	int zstd_level;              /* --zstd-level, default 3, 1..19 */
+	int page_requisites;         /* --page-requisites: also fetch img/script/css */
+	int follow_nofollow;         /* --follow-nofollow: ignore rel/meta nofollow */
+	int quiet;                   /* --quiet */
+	int progress;                /* --progress auto|bar|log (0 auto, 1 bar, 2 log) */
+	double progress_interval;    /* --progress-interval SECONDS for log lines, default 5 */
+	int help, version;
+	int help_markdown;           /* hidden `crawler help --markdown` */
+};
+
+/* Fills *cfg with the defaults (the same strings --help shows).  Aborts if
+ * memory runs out, as nothing can be done before options exist. */
+void opt_config_init(struct opt_config *cfg);
+
+/* Parses argv (argv[0] is the program, argv[1] the subcommand).  Loads the
+ * --config file first if one is given anywhere on the line, then applies the
+ * command line.  Returns 0, or -1 with *err set ("--max-depth: 'x' is not a
+ * number", "crawl.ini:3: unknown option 'foo'", "unknown command 'x'" ...). */
+int opt_parse(struct opt_config *cfg, int argc, char **argv, char **err);
+
+/* Loads an INI file into cfg (used by opt_parse; exposed for tests). */
+int opt_load_file(struct opt_config *cfg, const char *path, char **err);
+
+/* Sets one option by long name from a string value, as the command line and
+ * the config file do.  `value` is NULL for a flag given without value. */
+int opt_set(struct opt_config *cfg, const char *name, const char *value,
+	    char **err);
+
+/* Writes the usage text for a command, generated from the table; cmd 0
+ * writes the overview of the commands. */
+void opt_print_help(FILE *out, enum opt_command cmd);
+
+/* Writes the option reference as Markdown (docs/options.md), from the table. */
+void opt_print_markdown(FILE *out);
+
+/* Writes every option with its effective value as INI (for the runs table),
+ * loadable by opt_load_file.  Returns a malloc'ed string owned by the caller,
+ * or NULL if memory ran out. */
+char *opt_dump(const struct opt_config *cfg);
+
+/* Frees everything cfg owns (not cfg itself); leaves it re-initializable. */
+void opt_config_free(struct opt_config *cfg);
+
+#endif

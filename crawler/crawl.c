@@ -1,0 +1,821 @@
+/* crawl: the engine.  See crawl.h. */
+#define _GNU_SOURCE
+#include "crawl.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dns.h"
+#include "fetch.h"
+#include "frontier.h"
+#include "html.h"
+#include "loop.h"
+#include "progress.h"
+#include "sched.h"
+#include "scope.h"
+#include "spool.h"
+#include "url.h"
+#include "warc.h"
+
+#define WINDOW 256              /* queued URLs per host kept in memory */
+#define COMMIT_INTERVAL 0.25    /* seconds between database commits */
+#define MAX_REDIRECTS 10        /* hops in one redirect chain */
+#define SPOOL_MEMORY (1u << 20) /* body bytes per transfer kept in memory */
+
+enum stop {
+	RUNNING,
+	STOP_GRACEFUL, /* no new transfers; let those in flight finish */
+	STOP_ABORT,    /* abandon transfers in flight */
+};
+
+struct crawl {
+	const struct opt_config *cfg;
+	char *warc_dir;
+	int lock_fd, signal_fd;
+	struct loop *loop;
+	struct frontier *fr;
+	struct scope *scope;
+	struct sched *sched;
+	struct dns *dns;
+	struct fetcher *fetcher;
+	struct warc_writer *warc;
+	int64_t run_id;
+	struct loop_timer wake_timer, commit_timer, progress_timer;
+	enum stop stop;
+	int exit_code;
+	struct progress_stats stats;
+	struct progress *progress;
+};
+
+static int fatal(struct crawl *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Reports an error that ends the crawl: no new transfers, exit non-zero. */
+static int fatal(struct crawl *c, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("crawler: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	c->exit_code = CRAWL_EXIT_FATAL;
+	c->stop = STOP_GRACEFUL;
+	return -1;
+}
+
+/* ---- hosts ---- */
+
+static int is_ip_literal(const char *name)
+{
+	unsigned char buf[16];
+	return inet_pton(AF_INET, name, buf) == 1 || inet_pton(AF_INET6, name, buf) == 1;
+}
+
+/* The scheduler's host for the origin of canonical URL canon, created (with
+ * its database row) on first sight; NULL on error. */
+static struct host *host_for(struct crawl *c, const char *canon, size_t len)
+{
+	const char *name;
+	size_t name_len;
+	size_t origin_len = url_origin(canon, len, &name, &name_len);
+	if (!origin_len)
+		return NULL;
+	struct host *h = sched_host_find(c->sched, canon, origin_len);
+	if (h)
+		return h;
+	if (!(h = sched_host_add(c->sched, canon, origin_len))) {
+		fatal(c, "out of memory");
+		return NULL;
+	}
+	h->id = frontier_host(c->fr, h->origin, h->name);
+	if (h->id < 0) {
+		fatal(c, "%s", frontier_errmsg(c->fr));
+		return NULL;
+	}
+	if (is_ip_literal(h->name))
+		h->dns = HOST_DNS_LITERAL;
+	return h;
+}
+
+static void on_dns(void *ctx, const char *ip, const char *error, double ttl);
+
+struct dns_request {
+	struct crawl *crawl;
+	struct host *host;
+};
+
+static void start_dns(struct crawl *c, struct host *h)
+{
+	struct dns_request *r = malloc(sizeof *r);
+	if (!r) {
+		fatal(c, "out of memory");
+		return;
+	}
+	*r = (struct dns_request){c, h};
+	h->dns = HOST_DNS_WAIT;
+	sched_update(c->sched, h);
+	if (dns_resolve(c->dns, h->name, on_dns, r)) {
+		free(r);
+		fatal(c, "out of memory");
+	}
+}
+
+static int set_resolve(struct host *h, const char *ip)
+{
+	char entry[512];
+	int v6 = strchr(ip, ':') != NULL;
+	snprintf(entry, sizeof entry, "%s:%d:%s%s%s", h->name, h->port,
+		 v6 ? "[" : "", ip, v6 ? "]" : "");
+	struct curl_slist *list = curl_slist_append(NULL, entry);
+	if (!list)
+		return -1;
+	curl_slist_free_all(h->resolve);
+	h->resolve = list;
+	return 0;
+}
+
+static void on_dns(void *ctx, const char *ip, const char *error, double ttl)
+{
+	struct dns_request *r = ctx;
+	struct crawl *c = r->crawl;
+	struct host *h = r->host;
+	free(r);
+	if (ip && set_resolve(h, ip) == 0) {
+		h->dns = HOST_DNS_OK;
+		snprintf(h->ip, sizeof h->ip, "%s", ip);
+		h->dns_expires = loop_now(c->loop) + ttl;
+	} else {
+		h->dns = HOST_DNS_FAILED;
+		snprintf(h->dns_error, sizeof h->dns_error, "%s: %s", h->name,
+			 error ? error : "out of memory");
+	}
+	if (frontier_host_set(c->fr, h->id, ip, ip ? NULL : h->dns_error))
+		fatal(c, "%s", frontier_errmsg(c->fr));
+	sched_update(c->sched, h);
+}
+
+/* ---- discovery ---- */
+
+struct found_link {
+	const char *url;
+	size_t len;
+	const char *via;
+	int is_asset, nofollow;
+	int depth, redirect_hops;
+	int64_t parent_id;
+};
+
+static enum frontier_skip skip_reason(struct crawl *c, const struct found_link *l)
+{
+	const struct opt_config *cfg = c->cfg;
+	enum frontier_skip skip = scope_check(c->scope, l->url, l->len);
+	if (skip != FRONTIER_QUEUE)
+		return skip;
+	if (l->redirect_hops > MAX_REDIRECTS)
+		return FRONTIER_SKIP_REDIRECTS;
+	if (l->is_asset && !cfg->page_requisites)
+		return FRONTIER_SKIP_ASSET;
+	if (l->nofollow)
+		return FRONTIER_SKIP_NOFOLLOW;
+	/* page requisites are fetched even one level past the depth limit */
+	if (cfg->max_depth >= 0 && l->depth > cfg->max_depth &&
+	    !(l->is_asset && l->depth == cfg->max_depth + 1))
+		return FRONTIER_SKIP_DEPTH;
+	return FRONTIER_QUEUE;
+}
+
+/* Records a discovered URL once, queueing it when it may be fetched.
+ * Returns its id, 0 when dropped unrecorded, -1 on a fatal error. */
+static int64_t discover(struct crawl *c, const struct found_link *l)
+{
+	uint64_t hash = url_hash(l->url, l->len);
+	int seen = frontier_seen(c->fr, hash);
+	if (seen >= 0 && !frontier_skip_revivable(seen) && !l->redirect_hops)
+		return 0;
+	enum frontier_skip skip = skip_reason(c, l);
+	if (seen >= 0 && skip != FRONTIER_QUEUE && !l->redirect_hops)
+		return 0;
+	struct host *h = NULL;
+	if (skip == FRONTIER_QUEUE || frontier_skip_revivable(skip)) {
+		if (!(h = host_for(c, l->url, l->len)))
+			return -1;
+	}
+	struct frontier_url u = {
+		.url = l->url, .len = l->len, .hash = hash, .host_id = h ? h->id : 0,
+		.skip = skip, .depth = l->depth, .redirect_hops = l->redirect_hops,
+		.parent_id = l->parent_id, .via = l->via,
+	};
+	enum frontier_found found;
+	int64_t id;
+	if (frontier_discover(c->fr, &u, &found, &id))
+		return fatal(c, "%s", frontier_errmsg(c->fr));
+	if (found != FRONTIER_KNOWN && skip == FRONTIER_QUEUE) {
+		if (sched_push(c->sched, h, id, l->url, l->depth, l->redirect_hops))
+			return fatal(c, "out of memory");
+		c->stats.queued++;
+	}
+	return id;
+}
+
+static const char *link_via(enum html_link_kind kind, int *is_asset)
+{
+	static const char *const names[] = {
+		[HTML_LINK_A] = "a", [HTML_LINK_AREA] = "area",
+		[HTML_LINK_LINK] = "link", [HTML_LINK_FRAME] = "frame",
+		[HTML_LINK_REFRESH] = "refresh", [HTML_ASSET_IMG] = "img",
+		[HTML_ASSET_SCRIPT] = "script", [HTML_ASSET_STYLE] = "style",
+		[HTML_ASSET_ICON] = "icon", [HTML_ASSET_MEDIA] = "media",
+	};
+	*is_asset = kind >= HTML_ASSET_IMG;
+	return names[kind];
+}
+
+/* Queues the links of a parsed page; returns the number of links found. */
+static long queue_links(struct crawl *c, const struct transfer *t,
+			const struct html_result *res)
+{
+	static struct url_base base; /* large: keep it off the stack */
+	static char canon[URL_MAX];
+	size_t len;
+	if (url_base_set(&base, t->url.url, strlen(t->url.url)) != URL_OK)
+		return 0;
+	if (res->base_href &&
+	    url_resolve(&base, res->base_href, strlen(res->base_href), canon,
+			sizeof canon, &len) == URL_OK)
+		url_base_set(&base, canon, len);
+	int nofollow_page = res->meta_nofollow && !c->cfg->follow_nofollow;
+	for (size_t i = 0; i < res->n_links && c->exit_code == CRAWL_EXIT_DONE; i++) {
+		const struct html_link *hl = &res->links[i];
+		struct found_link l = {.url = canon, .depth = t->url.depth + 1,
+				       .parent_id = t->url.id};
+		if (url_resolve(&base, hl->href, hl->len, canon, sizeof canon, &l.len) != URL_OK)
+			continue;
+		l.via = link_via(hl->kind, &l.is_asset);
+		l.nofollow = !c->cfg->follow_nofollow &&
+			     (nofollow_page || (hl->flags & HTML_F_NOFOLLOW));
+		discover(c, &l);
+	}
+	return (long)res->n_links;
+}
+
+/* Follows a redirect through the frontier: the target is discovered like a
+ * link (scope, dedup), the hop is recorded, and a chain that comes back to
+ * one of its own URLs fails the URL that closes the loop. */
+static void handle_redirect(struct crawl *c, struct transfer *t, long status,
+			    struct frontier_fetch *r)
+{
+	static struct url_base base;
+	static char target[URL_MAX];
+	struct curl_header *loc;
+	size_t len;
+	if (curl_easy_header(t->easy, "Location", 0, CURLH_HEADER, -1, &loc) != CURLHE_OK)
+		return;
+	int64_t to_id = 0;
+	if (url_base_set(&base, t->url.url, strlen(t->url.url)) == URL_OK &&
+	    url_resolve(&base, loc->value, strlen(loc->value), target, sizeof target,
+			&len) == URL_OK) {
+		struct found_link l = {.url = target, .len = len, .via = "redirect",
+				       .depth = t->url.depth,
+				       .redirect_hops = t->url.redirect_hops + 1,
+				       .parent_id = t->url.id};
+		to_id = discover(c, &l);
+		if (to_id > 0 && frontier_in_chain(c->fr, t->url.id, to_id, MAX_REDIRECTS + 1) > 0) {
+			r->state = "failed";
+			r->error = "redirect";
+			r->error_detail = "redirect loop";
+		}
+	}
+	if (frontier_redirect(c->fr, t->url.id, to_id > 0 ? to_id : 0, status,
+			      loc->value, loop_wall()))
+		fatal(c, "%s", frontier_errmsg(c->fr));
+}
+
+/* ---- fetch results ---- */
+
+static int archive(struct crawl *c, struct transfer *t, struct frontier_fetch *r,
+		   struct warc_result *w)
+{
+	const char *ip = NULL;
+	curl_easy_getinfo(t->easy, CURLINFO_PRIMARY_IP, &ip);
+	struct warc_exchange ex = {
+		.target_uri = t->url.url, .ip = ip && *ip ? ip : NULL,
+		.date = t->started,
+		.request = t->request.data, .request_len = t->request.len,
+		.resp_head = t->head.data, .resp_head_len = t->head.len,
+		.body = t->body,
+	};
+	if (warc_write_exchange(c->warc, &ex, w))
+		return fatal(c, "writing the archive in %s: %s", c->warc_dir, strerror(errno));
+	r->has_record = 1;
+	r->warc_segment = w->response.segment;
+	r->warc_offset = w->response.offset;
+	r->warc_length = w->response.length;
+	r->payload_digest = w->payload_digest;
+	return 0;
+}
+
+static void record_response(struct crawl *c, struct transfer *t, struct frontier_fetch *r)
+{
+	static struct warc_result w;
+	static char detail[32];
+	static struct html_result res;
+	long status = 0;
+	const char *ctype = NULL;
+	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &ctype);
+	r->status = status;
+	r->content_type = ctype;
+	if (archive(c, t, r, &w))
+		return;
+	if (status >= 400) {
+		snprintf(detail, sizeof detail, "HTTP %ld", status);
+		r->state = "failed";
+		r->error = "http";
+		r->error_detail = detail;
+	} else if (status >= 300) {
+		handle_redirect(c, t, status, r);
+	} else if (t->is_html && html_parser_finish(t->html, &res) == 0) {
+		r->title = res.title;
+		r->links = queue_links(c, t, &res);
+	}
+}
+
+static void on_fetched(void *ctx, struct transfer *t, CURLcode rc)
+{
+	struct crawl *c = ctx;
+	struct frontier_fetch r = {.id = t->url.id, .state = "done",
+				   .fetched_at = loop_wall(), .length = (int64_t)t->received,
+				   .links = -1};
+	if (rc == CURLE_OK) {
+		record_response(c, t, &r);
+	} else {
+		r.state = "failed";
+		r.error = fetch_error_class(t, rc);
+		r.error_detail = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
+		if (t->spool_errno)
+			fatal(c, "spooling a body in %s: %s", c->cfg->dir, strerror(t->spool_errno));
+	}
+	if (frontier_finish(c->fr, &r))
+		fatal(c, "%s", frontier_errmsg(c->fr));
+	if (!strcmp(r.state, "done"))
+		c->stats.done++;
+	else
+		c->stats.failed++;
+	c->stats.bytes += (int64_t)t->received;
+	c->stats.inflight--;
+	sched_finished(c->sched, t->host);
+}
+
+/* ---- scheduling ---- */
+
+static void load_window_row(void *ctx, int64_t id, const char *url, int depth,
+			    int redirect_hops)
+{
+	struct crawl *c = ((void **)ctx)[0];
+	struct host *h = ((void **)ctx)[1];
+	if (sched_push(c->sched, h, id, url, depth, redirect_hops))
+		fatal(c, "out of memory");
+}
+
+static void load_window(struct crawl *c, struct host *h)
+{
+	void *ctx[2] = {c, h};
+	h->db_more = 0;
+	long n = frontier_queued(c->fr, h->id, WINDOW, load_window_row, ctx);
+	if (n < 0)
+		fatal(c, "%s", frontier_errmsg(c->fr));
+	else if (n == WINDOW)
+		h->db_more = 1;
+}
+
+/* Fails every queued URL of a host whose name does not resolve. */
+static void fail_host(struct crawl *c, struct host *h)
+{
+	struct sched_url u;
+	do {
+		while (sched_take(h, &u) == 0) {
+			if (frontier_fail(c->fr, u.id, "dns", h->dns_error, loop_wall()))
+				fatal(c, "%s", frontier_errmsg(c->fr));
+			free(u.url);
+			c->stats.failed++;
+			c->stats.queued--;
+		}
+		if (h->db_more)
+			load_window(c, h);
+	} while (h->win_len && c->exit_code == CRAWL_EXIT_DONE);
+}
+
+static void start_transfer(struct crawl *c, struct host *h)
+{
+	struct sched_url u;
+	if (sched_take(h, &u))
+		return;
+	if (frontier_lease(c->fr, u.id)) {
+		free(u.url);
+		fatal(c, "%s", frontier_errmsg(c->fr));
+		return;
+	}
+	c->stats.queued--;
+	if (fetcher_start(c->fetcher, h, &u)) {
+		fatal(c, "out of memory starting a transfer");
+		return;
+	}
+	c->stats.started++;
+	c->stats.inflight++;
+	sched_started(c->sched, h, loop_now(c->loop));
+}
+
+/* Starts transfers while the global cap and the hosts allow. */
+static void fill(struct crawl *c)
+{
+	const struct opt_config *cfg = c->cfg;
+	double now = loop_now(c->loop), wake;
+	while (c->stop == RUNNING && fetcher_inflight(c->fetcher) < cfg->concurrency) {
+		if (cfg->max_pages > 0 && c->stats.started >= cfg->max_pages) {
+			c->stop = STOP_GRACEFUL;
+			break;
+		}
+		struct host *h = sched_next(c->sched, now, &wake);
+		if (!h) {
+			if (wake > 0)
+				loop_timer_at(c->loop, &c->wake_timer, wake);
+			break;
+		}
+		if (!h->win_len && h->db_more)
+			load_window(c, h);
+		if (!h->win_len)
+			; /* nothing left for this host */
+		else if (h->dns == HOST_DNS_NONE ||
+			 (h->dns == HOST_DNS_OK && h->dns_expires <= now && !h->inflight))
+			start_dns(c, h);
+		else if (h->dns == HOST_DNS_FAILED)
+			fail_host(c, h);
+		else {
+			start_transfer(c, h);
+			continue;
+		}
+		sched_update(c->sched, h);
+	}
+}
+
+/* ---- timers and signals ---- */
+
+static void on_wake(void *ctx)
+{
+	(void)ctx; /* only ends the wait; the loop then calls fill() */
+}
+
+static int commit(struct crawl *c, double ended_at)
+{
+	if (frontier_run_update(c->fr, c->run_id, c->stats.done + c->stats.failed,
+				c->stats.bytes, ended_at, c->exit_code) ||
+	    frontier_commit(c->fr))
+		return fatal(c, "%s", frontier_errmsg(c->fr));
+	return 0;
+}
+
+static void on_commit_timer(void *ctx)
+{
+	struct crawl *c = ctx;
+	commit(c, 0);
+	loop_timer_at(c->loop, &c->commit_timer, loop_now(c->loop) + COMMIT_INTERVAL);
+}
+
+static void on_progress_timer(void *ctx)
+{
+	struct crawl *c = ctx;
+	c->stats.elapsed = loop_now(c->loop) - c->stats.t0;
+	progress_update(c->progress, &c->stats);
+	loop_timer_at(c->loop, &c->progress_timer,
+		      loop_now(c->loop) + progress_interval(c->progress));
+}
+
+static void on_signal(void *ctx, int fd, unsigned events)
+{
+	struct crawl *c = ctx;
+	struct signalfd_siginfo si;
+	if (read(fd, &si, sizeof si) != sizeof si)
+		return;
+	c->stop = c->stop == RUNNING ? STOP_GRACEFUL : STOP_ABORT;
+	if (!c->cfg->quiet)
+		fprintf(stderr, "\ncrawler: %s, %s\n", strsignal((int)si.ssi_signo),
+			c->stop == STOP_ABORT ? "aborting transfers in flight"
+					      : "finishing transfers in flight (again to abort)");
+}
+
+static int watch_signals(struct crawl *c)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -1;
+	c->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (c->signal_fd < 0)
+		return -1;
+	return loop_watch(c->loop, c->signal_fd, LOOP_READ, on_signal, c);
+}
+
+/* ---- the run ---- */
+
+static int finished(struct crawl *c)
+{
+	if (c->stop == STOP_ABORT)
+		return 1;
+	if (fetcher_inflight(c->fetcher) || dns_pending(c->dns))
+		return 0;
+	return c->stop != RUNNING || !sched_busy(c->sched);
+}
+
+static void run_loop(struct crawl *c)
+{
+	loop_timer_at(c->loop, &c->commit_timer, loop_now(c->loop) + COMMIT_INTERVAL);
+	loop_timer_at(c->loop, &c->progress_timer, loop_now(c->loop) + 1.0);
+	for (;;) {
+		fill(c);
+		if (finished(c))
+			break;
+		if (loop_run_once(c->loop, 1.0)) {
+			fatal(c, "event loop: %s", strerror(errno));
+			break;
+		}
+	}
+}
+
+/* ---- seeds ---- */
+
+struct seeds {
+	char **urls; /* canonical */
+	size_t n, cap;
+};
+
+static void seeds_free(struct seeds *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->urls[i]);
+	free(s->urls);
+}
+
+/* Canonicalizes one seed into the list; a bad seed is a usage error. */
+static int collect_seed(struct seeds *s, const char *text, const char *where)
+{
+	static char canon[URL_MAX];
+	size_t len;
+	enum url_status st = url_canonicalize(text, strlen(text), canon, sizeof canon, &len);
+	if (st != URL_OK) {
+		fprintf(stderr, "crawler: %sseed '%s': %s\n", where, text, url_status_str(st));
+		return -1;
+	}
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		char **urls = realloc(s->urls, cap * sizeof *urls);
+		if (!urls)
+			goto oom;
+		s->urls = urls;
+		s->cap = cap;
+	}
+	if (!(s->urls[s->n] = strdup(canon)))
+		goto oom;
+	s->n++;
+	return 0;
+oom:
+	fprintf(stderr, "crawler: out of memory\n");
+	return -1;
+}
+
+static void trim(char *p)
+{
+	p[strcspn(p, "\r\n")] = 0;
+	for (size_t end = strlen(p); end && (p[end - 1] == ' ' || p[end - 1] == '\t');)
+		p[--end] = 0;
+}
+
+static int collect_seed_file(struct seeds *s, const char *path)
+{
+	FILE *in = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	if (!in) {
+		fprintf(stderr, "crawler: --seeds: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	char *line = NULL, where[512];
+	size_t cap = 0;
+	int rc = 0;
+	for (long n = 1; rc == 0 && getline(&line, &cap, in) >= 0; n++) {
+		char *p = line + strspn(line, " \t");
+		trim(p);
+		if (!*p || *p == '#')
+			continue;
+		snprintf(where, sizeof where, "%s:%ld: ", path, n);
+		rc = collect_seed(s, p, where);
+	}
+	if (rc == 0 && ferror(in)) {
+		fprintf(stderr, "crawler: --seeds: %s: %s\n", path, strerror(errno));
+		rc = -1;
+	}
+	free(line);
+	if (in != stdin)
+		fclose(in);
+	return rc;
+}
+
+/* Reads and checks every seed before anything is written. */
+static int collect_seeds(const struct opt_config *cfg, struct seeds *s)
+{
+	for (size_t i = 0; i < cfg->urls.n; i++)
+		if (collect_seed(s, cfg->urls.items[i], ""))
+			return -1;
+	for (size_t i = 0; i < cfg->seeds_files.n; i++)
+		if (collect_seed_file(s, cfg->seeds_files.items[i]))
+			return -1;
+	return 0;
+}
+
+static void add_known_seed(void *ctx, const char *url)
+{
+	struct crawl *c = ctx;
+	if (scope_add_seed(c->scope, url, strlen(url)))
+		fatal(c, "out of memory");
+}
+
+static int add_seeds(struct crawl *c, const struct seeds *seeds)
+{
+	if (frontier_seeds(c->fr, add_known_seed, c))
+		return fatal(c, "%s", frontier_errmsg(c->fr));
+	if (!seeds->n && !scope_count(c->scope)) {
+		fprintf(stderr, "crawler: no seed URLs: give URLs or --seeds FILE\n");
+		c->exit_code = CRAWL_EXIT_USAGE;
+		return -1;
+	}
+	for (size_t i = 0; i < seeds->n; i++) {
+		const char *url = seeds->urls[i];
+		struct found_link l = {.url = url, .len = strlen(url), .via = "seed"};
+		if (scope_add_seed(c->scope, l.url, l.len))
+			return fatal(c, "out of memory");
+		if (discover(c, &l) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void add_queued_host(void *ctx, int64_t host_id, const char *origin)
+{
+	struct crawl *c = ctx;
+	struct host *h = host_for(c, origin, strlen(origin));
+	if (h)
+		sched_more_in_db(c->sched, h);
+}
+
+/* ---- setup and teardown ---- */
+
+static int make_dir(const char *path)
+{
+	if (mkdir(path, 0777) == 0 || errno == EEXIST)
+		return 0;
+	fprintf(stderr, "crawler: --dir: cannot create %s: %s\n", path, strerror(errno));
+	return -1;
+}
+
+static int lock_dir(struct crawl *c)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/lock", c->cfg->dir);
+	c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	if (c->lock_fd < 0) {
+		fprintf(stderr, "crawler: --dir: cannot write in %s: %s\n", c->cfg->dir,
+			strerror(errno));
+		c->exit_code = CRAWL_EXIT_USAGE;
+		return -1;
+	}
+	if (flock(c->lock_fd, LOCK_EX | LOCK_NB)) {
+		fprintf(stderr, "crawler: %s is in use by another crawl\n", c->cfg->dir);
+		c->exit_code = CRAWL_EXIT_LOCKED;
+		return -1;
+	}
+	return 0;
+}
+
+static int open_parts(struct crawl *c)
+{
+	const struct opt_config *cfg = c->cfg;
+	char *err = NULL, db_path[4096];
+	snprintf(db_path, sizeof db_path, "%s/crawl.db", cfg->dir);
+	if (!(c->scope = scope_new(cfg->scope, &cfg->allow, &cfg->deny, &err))) {
+		c->exit_code = CRAWL_EXIT_USAGE;
+		goto failed;
+	}
+	if (!(c->loop = loop_new()) || !(c->sched = sched_new((int)cfg->per_host, cfg->delay, WINDOW)) ||
+	    !(c->progress = progress_new(cfg))) {
+		err = strdup("out of memory");
+		goto failed;
+	}
+	if (!(c->dns = dns_new(c->loop, cfg->dns_servers, &err))) {
+		c->exit_code = CRAWL_EXIT_USAGE;
+		goto failed;
+	}
+	if (!(c->fr = frontier_open(db_path, &err)))
+		goto failed;
+	struct warc_writer_options wo = {
+		.dir = c->warc_dir, .max_segment_size = (uint64_t)cfg->warc_max_size,
+		.zstd_level = cfg->zstd_level, .software = "crawler/" CRAWLER_VERSION,
+	};
+	if (!(c->warc = warc_writer_open(&wo, &err)))
+		goto failed;
+	struct fetch_options fo = {
+		.user_agent = cfg->user_agent, .timeout_ms = (long)(cfg->timeout * 1000),
+		.connect_timeout_ms = (long)(cfg->connect_timeout * 1000),
+		.max_size = cfg->max_size, .spool_memory = SPOOL_MEMORY, .spool_dir = cfg->dir,
+	};
+	if (!(c->fetcher = fetcher_new(c->loop, &fo, on_fetched, c, &err)))
+		goto failed;
+	return 0;
+failed:
+	fprintf(stderr, "crawler: %s\n", err ? err : "out of memory");
+	free(err);
+	if (c->exit_code == CRAWL_EXIT_DONE)
+		c->exit_code = CRAWL_EXIT_FATAL;
+	return -1;
+}
+
+static int start_run(struct crawl *c, const struct seeds *seeds)
+{
+	struct frontier_counts counts;
+	char *config = opt_dump(c->cfg);
+	c->run_id = frontier_run_begin(c->fr, loop_wall(), (int)getpid(), config ? config : "");
+	free(config);
+	if (c->run_id < 0 || frontier_count(c->fr, &counts) ||
+	    frontier_queued_hosts(c->fr, add_queued_host, c))
+		return fatal(c, "%s", frontier_errmsg(c->fr));
+	c->stats.queued = counts.queued;
+	if (add_seeds(c, seeds))
+		return -1;
+	c->wake_timer = (struct loop_timer){.fn = on_wake, .ctx = c};
+	c->commit_timer = (struct loop_timer){.fn = on_commit_timer, .ctx = c};
+	c->progress_timer = (struct loop_timer){.fn = on_progress_timer, .ctx = c};
+	c->stats.t0 = loop_now(c->loop);
+	if (watch_signals(c))
+		return fatal(c, "signals: %s", strerror(errno));
+	return 0;
+}
+
+static void close_parts(struct crawl *c)
+{
+	if (c->loop) {
+		loop_timer_cancel(c->loop, &c->wake_timer);
+		loop_timer_cancel(c->loop, &c->commit_timer);
+		loop_timer_cancel(c->loop, &c->progress_timer);
+	}
+	fetcher_free(&c->fetcher);
+	if (c->fr && c->run_id > 0) {
+		if (frontier_requeue_leased(c->fr))
+			fatal(c, "%s", frontier_errmsg(c->fr));
+		commit(c, loop_wall());
+	}
+	warc_writer_close(&c->warc);
+	frontier_close(&c->fr);
+	dns_free(&c->dns);
+	sched_free(&c->sched);
+	scope_free(&c->scope);
+	progress_free(&c->progress);
+	loop_free(&c->loop);
+	if (c->signal_fd >= 0)
+		close(c->signal_fd);
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
+	free(c->warc_dir);
+}
+
+int crawl_run(const struct opt_config *cfg)
+{
+	struct crawl c = {.cfg = cfg, .lock_fd = -1, .signal_fd = -1};
+	struct seeds seeds = {0};
+	if (collect_seeds(cfg, &seeds) || make_dir(cfg->dir)) {
+		seeds_free(&seeds);
+		return CRAWL_EXIT_USAGE;
+	}
+	if (asprintf(&c.warc_dir, "%s/warc", cfg->dir) < 0) {
+		seeds_free(&seeds);
+		return CRAWL_EXIT_FATAL;
+	}
+	if (lock_dir(&c) == 0 && open_parts(&c) == 0 && start_run(&c, &seeds) == 0) {
+		run_loop(&c);
+		c.stats.elapsed = loop_now(c.loop) - c.stats.t0;
+		if (warc_writer_flush(c.warc, 0))
+			fatal(&c, "flushing the archive: %s", strerror(errno));
+		progress_summary(c.progress, &c.stats, cfg->dir);
+	}
+	close_parts(&c);
+	seeds_free(&seeds);
+	return c.exit_code;
+}

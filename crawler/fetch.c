@@ -1,0 +1,371 @@
+/* fetch: libcurl multi socket interface in the event loop.  See fetch.h. */
+#define _GNU_SOURCE
+#include "fetch.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "html.h"
+#include "loop.h"
+#include "spool.h"
+
+#define MAX_HEAD_BYTES (256 * 1024)    /* response header block */
+#define MAX_REQUEST_BYTES (64 * 1024)  /* request header block */
+
+struct fetcher {
+	struct loop *loop;
+	CURLM *multi;
+	struct loop_timer timer;
+	struct fetch_options opt;
+	struct curl_slist *headers;
+	fetch_done_fn done;
+	void *done_ctx;
+	struct transfer *free_list;
+	struct transfer **all; /* every transfer allocated, for fetcher_free */
+	size_t n_all, cap_all;
+	int inflight;
+};
+
+/* ---- capped buffers ---- */
+
+static int capbuf_add(struct capbuf *b, const void *data, size_t len)
+{
+	if (b->len + len > b->max)
+		return -1;
+	if (b->len + len > b->cap) {
+		size_t cap = b->cap ? b->cap : 1024;
+		while (cap < b->len + len)
+			cap *= 2;
+		char *d = realloc(b->data, cap);
+		if (!d)
+			return -1;
+		b->data = d;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	return 0;
+}
+
+/* ---- libcurl callbacks ---- */
+
+/* Decides, at the first body byte, whether the body is HTML to parse. */
+static void on_body_start(struct transfer *t)
+{
+	long status = 0;
+	const char *ctype = NULL;
+	char charset[64];
+	t->body_seen = 1;
+	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &ctype);
+	if (status < 200 || status >= 300 || !ctype ||
+	    !html_content_type_parse(ctype, charset, sizeof charset))
+		return;
+	if (t->html ? html_parser_reset(t->html, charset[0] ? charset : NULL) == 0
+		    : (t->html = html_parser_new(charset[0] ? charset : NULL)) != NULL)
+		t->is_html = 1;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *ud)
+{
+	struct transfer *t = ud;
+	size_t len = size * n;
+	if (!t->body_seen)
+		on_body_start(t);
+	if (t->opt->max_size > 0 && t->received + len > (uint64_t)t->opt->max_size) {
+		t->too_large = 1;
+		return 0;
+	}
+	if (spool_write(t->body, data, len)) {
+		t->spool_errno = errno;
+		return 0;
+	}
+	if (t->is_html && html_parser_feed(t->html, data, len))
+		t->is_html = 0;
+	t->received += len;
+	return len;
+}
+
+static size_t on_header(char *data, size_t size, size_t n, void *ud)
+{
+	struct transfer *t = ud;
+	size_t len = size * n;
+	/* a new status line starts a new response (after 1xx ones) */
+	if (len > 5 && memcmp(data, "HTTP/", 5) == 0)
+		t->head.len = 0;
+	if (capbuf_add(&t->head, data, len)) {
+		t->too_large = 1;
+		return 0;
+	}
+	return len;
+}
+
+static int on_debug(CURL *easy, curl_infotype type, char *data, size_t len,
+		    void *ud)
+{
+	struct transfer *t = ud;
+	if (type == CURLINFO_HEADER_OUT) {
+		t->request.len = 0;
+		capbuf_add(&t->request, data, len);
+	}
+	return 0;
+}
+
+/* ---- the multi handle in the loop ---- */
+
+static void check_done(struct fetcher *f);
+
+static void on_socket_io(void *ctx, int fd, unsigned events)
+{
+	struct fetcher *f = ctx;
+	int running, flags = 0;
+	if (events & LOOP_READ)
+		flags |= CURL_CSELECT_IN;
+	if (events & LOOP_WRITE)
+		flags |= CURL_CSELECT_OUT;
+	curl_multi_socket_action(f->multi, fd, flags, &running);
+	check_done(f);
+}
+
+static int on_socket(CURL *easy, curl_socket_t fd, int what, void *ud, void *sockp)
+{
+	struct fetcher *f = ud;
+	unsigned events = 0;
+	if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
+		events |= LOOP_READ;
+	if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
+		events |= LOOP_WRITE;
+	return loop_watch(f->loop, fd, what == CURL_POLL_REMOVE ? 0 : events,
+			  on_socket_io, f) ? -1 : 0;
+}
+
+static void on_timer(void *ctx)
+{
+	struct fetcher *f = ctx;
+	int running;
+	curl_multi_socket_action(f->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	check_done(f);
+}
+
+static int on_curl_timer(CURLM *multi, long timeout_ms, void *ud)
+{
+	struct fetcher *f = ud;
+	if (timeout_ms < 0) {
+		loop_timer_cancel(f->loop, &f->timer);
+		return 0;
+	}
+	return loop_timer_at(f->loop, &f->timer,
+			     loop_now(f->loop) + (double)timeout_ms / 1000.0);
+}
+
+static void release(struct fetcher *f, struct transfer *t)
+{
+	free(t->url.url);
+	t->url.url = NULL;
+	t->state = TRANSFER_IDLE;
+	t->next_free = f->free_list;
+	f->free_list = t;
+}
+
+static void check_done(struct fetcher *f)
+{
+	CURLMsg *msg;
+	int left;
+	while ((msg = curl_multi_info_read(f->multi, &left))) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		struct transfer *t;
+		CURLcode rc = msg->data.result;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+		curl_multi_remove_handle(f->multi, msg->easy_handle);
+		f->inflight--;
+		t->state = TRANSFER_DONE;
+		f->done(f->done_ctx, t, rc);
+		release(f, t);
+	}
+}
+
+/* ---- setup ---- */
+
+struct fetcher *fetcher_new(struct loop *loop, const struct fetch_options *o,
+			    fetch_done_fn done, void *ctx, char **err)
+{
+	struct fetcher *f = calloc(1, sizeof *f);
+	if (!f)
+		goto oom;
+	*f = (struct fetcher){.loop = loop, .opt = *o, .done = done, .done_ctx = ctx};
+	f->timer = (struct loop_timer){.fn = on_timer, .ctx = f};
+	f->headers = curl_slist_append(NULL, "Accept: text/html,application/xhtml+xml,"
+					     "application/xml;q=0.9,*/*;q=0.8");
+	f->multi = curl_multi_init();
+	if (!f->headers || !f->multi)
+		goto oom;
+	curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
+	curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+	curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
+	curl_multi_setopt(f->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+	return f;
+oom:
+	*err = strdup("out of memory");
+	fetcher_free(&f);
+	return NULL;
+}
+
+static void free_transfer(struct transfer *t)
+{
+	curl_easy_cleanup(t->easy);
+	spool_free(&t->body);
+	html_parser_free(&t->html);
+	free(t->request.data);
+	free(t->head.data);
+	free(t->url.url);
+	free(t);
+}
+
+void fetcher_free(struct fetcher **fp)
+{
+	struct fetcher *f = *fp;
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->n_all; i++) {
+		if (f->all[i]->state == TRANSFER_ACTIVE)
+			curl_multi_remove_handle(f->multi, f->all[i]->easy);
+		free_transfer(f->all[i]);
+	}
+	free(f->all);
+	loop_timer_cancel(f->loop, &f->timer);
+	curl_multi_cleanup(f->multi);
+	curl_slist_free_all(f->headers);
+	free(f);
+	*fp = NULL;
+}
+
+/* Options that stay the same for every transfer of an easy handle. */
+static void set_fixed_options(struct fetcher *f, struct transfer *t)
+{
+	CURL *e = t->easy;
+	curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_HTTP_CONTENT_DECODING, 0L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, f->opt.user_agent);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, f->headers);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, f->opt.timeout_ms);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, f->opt.connect_timeout_ms);
+	if (f->opt.max_size > 0)
+		curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)f->opt.max_size);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
+	/* the debug callback is the only way to see the request as sent */
+	curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
+	curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);
+	curl_easy_setopt(e, CURLOPT_DEBUGDATA, t);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+}
+
+static struct transfer *get_transfer(struct fetcher *f)
+{
+	struct transfer *t = f->free_list;
+	if (t) {
+		f->free_list = t->next_free;
+		return t;
+	}
+	if (f->n_all == f->cap_all) {
+		size_t cap = f->cap_all ? f->cap_all * 2 : 16;
+		struct transfer **all = realloc(f->all, cap * sizeof *all);
+		if (!all)
+			return NULL;
+		f->all = all;
+		f->cap_all = cap;
+	}
+	t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	t->opt = &f->opt;
+	t->request.max = MAX_REQUEST_BYTES;
+	t->head.max = MAX_HEAD_BYTES;
+	t->easy = curl_easy_init();
+	t->body = spool_new(f->opt.spool_memory, f->opt.spool_dir);
+	if (!t->easy || !t->body) {
+		free_transfer(t);
+		return NULL;
+	}
+	set_fixed_options(f, t);
+	f->all[f->n_all++] = t;
+	return t;
+}
+
+int fetcher_start(struct fetcher *f, struct host *h, struct sched_url *u)
+{
+	struct transfer *t = get_transfer(f);
+	if (!t) {
+		free(u->url);
+		return -1;
+	}
+	t->host = h;
+	t->url = *u;
+	t->request.len = t->head.len = 0;
+	t->body_seen = t->is_html = t->too_large = t->spool_errno = 0;
+	t->received = 0;
+	t->errbuf[0] = 0;
+	spool_reset(t->body);
+	clock_gettime(CLOCK_REALTIME, &t->started);
+	curl_easy_setopt(t->easy, CURLOPT_URL, u->url);
+	curl_easy_setopt(t->easy, CURLOPT_RESOLVE, h->resolve);
+	t->state = TRANSFER_ACTIVE;
+	if (curl_multi_add_handle(f->multi, t->easy) != CURLM_OK) {
+		release(f, t);
+		return -1;
+	}
+	f->inflight++;
+	return 0;
+}
+
+int fetcher_inflight(const struct fetcher *f)
+{
+	return f->inflight;
+}
+
+const char *fetch_error_class(const struct transfer *t, CURLcode rc)
+{
+	if (t->too_large)
+		return "too_large";
+	switch (rc) {
+	case CURLE_FILESIZE_EXCEEDED:
+		return "too_large";
+	case CURLE_COULDNT_RESOLVE_HOST:
+		return "dns";
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return "proxy";
+	case CURLE_OPERATION_TIMEDOUT:
+		return "timeout";
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		return "tls";
+	case CURLE_BAD_CONTENT_ENCODING:
+		return "decode";
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		return "protocol";
+	case CURLE_WRITE_ERROR:
+		return t->spool_errno ? "aborted" : "protocol";
+	default:
+		/* refused, reset, closed early, partial body: the connection failed */
+		return "connect";
+	}
+}

@@ -1,0 +1,88 @@
+/* fetch: transfers over one libcurl multi handle driven by the event loop
+ * (curl_multi_socket_action), with connection reuse, no redirect following,
+ * http/https only, and the address from our DNS (CURLOPT_RESOLVE) so that
+ * libcurl never resolves on its own.
+ *
+ * A transfer captures what the WARC needs: the request header block as sent,
+ * the response header block as received, and the body streamed into a spool
+ * (memory up to a bound, then a temporary file), and feeds an HTML body to
+ * the link extractor as it arrives.  Bodies over max_size are aborted.
+ *
+ * Ownership: the fetcher owns transfers; a finished transfer is handed to
+ * the done callback and returns to the fetcher's pool when it returns.
+ */
+#ifndef CRAWLER_FETCH_H
+#define CRAWLER_FETCH_H
+
+#include <curl/curl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "sched.h"
+
+struct loop;
+struct spool;
+struct html_parser;
+
+/* A growable byte buffer with a cap fixed at creation. */
+struct capbuf {
+	char *data;
+	size_t len, cap, max;
+};
+
+struct fetch_options {
+	const char *user_agent;
+	long timeout_ms, connect_timeout_ms;
+	int64_t max_size;
+	size_t spool_memory;      /* bytes of body kept in memory per transfer */
+	const char *spool_dir;
+};
+
+/* The states a transfer goes through, for tracing and invariants. */
+enum transfer_state {
+	TRANSFER_IDLE,    /* in the pool */
+	TRANSFER_ACTIVE,  /* in the multi handle */
+	TRANSFER_DONE,    /* finished, being handed to the done callback */
+};
+
+struct transfer {
+	enum transfer_state state;
+	CURL *easy;
+	const struct fetch_options *opt;
+	struct host *host;
+	struct sched_url url;
+	struct timespec started;  /* wall clock, for WARC-Date */
+	struct capbuf request;    /* request header block as sent */
+	struct capbuf head;       /* response header block as received */
+	struct spool *body;
+	struct html_parser *html; /* fed while the body arrives, when is_html */
+	int body_seen, is_html;
+	int too_large;            /* body or header over its cap: aborted */
+	int spool_errno;          /* writing the spool failed */
+	uint64_t received;
+	char errbuf[CURL_ERROR_SIZE];
+	struct transfer *next_free;
+};
+
+struct fetcher;
+
+/* Called once per finished transfer with curl's result. */
+typedef void (*fetch_done_fn)(void *ctx, struct transfer *t, CURLcode rc);
+
+struct fetcher *fetcher_new(struct loop *loop, const struct fetch_options *o,
+			    fetch_done_fn done, void *ctx, char **err);
+/* NULL-safe; aborts transfers in flight without calling done. */
+void fetcher_free(struct fetcher **f);
+
+/* Starts fetching u (ownership of u->url passes to the transfer) from host h,
+ * whose address is resolved.  Returns 0, or -1 (u->url is then freed). */
+int fetcher_start(struct fetcher *f, struct host *h, struct sched_url *u);
+
+int fetcher_inflight(const struct fetcher *f);
+
+/* The failure class ("connect", "timeout", "too_large", ...) of a transfer
+ * that ended with rc != CURLE_OK. */
+const char *fetch_error_class(const struct transfer *t, CURLcode rc);
+
+#endif

@@ -1,0 +1,72 @@
+/* crawler: the command line.  Subcommands: crawl, status, why. */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crawl.h"
+#include "opt.h"
+#include "report.h"
+#include "url.h"
+
+static int run_why(const struct opt_config *cfg)
+{
+	char canon[URL_MAX];
+	size_t len;
+	const char *given = cfg->urls.items[0];
+	enum url_status st = url_canonicalize(given, strlen(given), canon, sizeof canon, &len);
+	if (st != URL_OK) {
+		fprintf(stderr, "crawler: '%s': %s\n", given, url_status_str(st));
+		return CRAWL_EXIT_USAGE;
+	}
+	int rc = report_why(cfg->dir, canon, url_hash(canon, len), given, stdout, stderr);
+	return rc == 0 ? 0 : CRAWL_EXIT_FATAL;
+}
+
+static int run_command(const struct opt_config *cfg)
+{
+	if (cfg->help_markdown) {
+		opt_print_markdown(stdout);
+		return 0;
+	}
+	if (cfg->help) {
+		opt_print_help(stdout, cfg->command);
+		return 0;
+	}
+	if (cfg->version) {
+		printf("crawler %s (%s)\n", CRAWLER_VERSION, curl_version());
+		return 0;
+	}
+	switch (cfg->command) {
+	case OPT_CMD_CRAWL:
+		return crawl_run(cfg);
+	case OPT_CMD_STATUS:
+		return report_status(cfg->dir, stdout, stderr) == 0 ? 0 : CRAWL_EXIT_FATAL;
+	case OPT_CMD_WHY:
+		return run_why(cfg);
+	}
+	opt_print_help(stderr, 0);
+	return CRAWL_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	struct opt_config cfg;
+	char *err = NULL;
+	opt_config_init(&cfg);
+	if (opt_parse(&cfg, argc, argv, &err)) {
+		fprintf(stderr, "crawler: %s\n(see 'crawler --help')\n", err ? err : "out of memory");
+		free(err);
+		opt_config_free(&cfg);
+		return CRAWL_EXIT_USAGE;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
+		fprintf(stderr, "crawler: libcurl failed to initialize\n");
+		opt_config_free(&cfg);
+		return CRAWL_EXIT_FATAL;
+	}
+	int rc = run_command(&cfg);
+	curl_global_cleanup();
+	opt_config_free(&cfg);
+	return rc;
+}

@@ -1,0 +1,98 @@
+/* sched: the politeness scheduler.  Each host (origin) has a window of queued
+ * URLs loaded from the frontier on demand, a count of transfers in flight,
+ * the earliest time it may be contacted again, and its DNS state.  Hosts that
+ * have work and room are kept in a heap ordered by that time, so picking the
+ * next transfer never scans idle hosts and nothing ever sleeps.
+ *
+ * The scheduler enforces the per-host cap and the per-host delay (between
+ * request starts); the caller enforces the global cap by how often it asks.
+ *
+ * Ownership: the scheduler owns its hosts and the URL strings in windows;
+ * sched_take hands a URL string to the caller, who frees it.
+ */
+#ifndef CRAWLER_SCHED_H
+#define CRAWLER_SCHED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct curl_slist;
+
+enum host_dns {
+	HOST_DNS_NONE,    /* not resolved yet, or the answer expired */
+	HOST_DNS_WAIT,    /* lookup under way: not schedulable */
+	HOST_DNS_OK,      /* ip valid until dns_expires */
+	HOST_DNS_FAILED,  /* the name did not resolve: its URLs fail */
+	HOST_DNS_LITERAL, /* the host is an IP address: no lookup needed */
+};
+
+struct sched_url {
+	int64_t id;
+	char *url;
+	int depth;
+	int redirect_hops;
+};
+
+struct host {
+	char *origin;         /* "http://name:port" (canonical) */
+	char *name;           /* host name, IPv6 without brackets */
+	int port;
+	int64_t id;           /* hosts.id */
+	enum host_dns dns;
+	char ip[46];
+	char dns_error[64];
+	double dns_expires;   /* monotonic */
+	struct curl_slist *resolve; /* "name:port:ip" for CURLOPT_RESOLVE */
+	int inflight;
+	double next_start;    /* monotonic: earliest next request start */
+	struct sched_url *window;
+	size_t win_head, win_len, win_cap;
+	int db_more;          /* the frontier holds queued URLs not in the window */
+	size_t heap_slot;     /* heap index + 1; 0 when not in the heap */
+};
+
+struct sched;
+
+/* per_host: cap on transfers in flight per host; delay: seconds between
+ * request starts to one host; window: URLs kept in memory per host. */
+struct sched *sched_new(int per_host, double delay, size_t window);
+/* NULL-safe; frees every host. */
+void sched_free(struct sched **s);
+
+/* The host for a canonical origin, or NULL. */
+struct host *sched_host_find(struct sched *s, const char *origin, size_t len);
+/* Creates the host for a canonical origin ("scheme://host[:port]"); the
+ * caller sets ->id.  NULL on out-of-memory. */
+struct host *sched_host_add(struct sched *s, const char *origin, size_t len);
+
+/* Appends a queued URL to h's window (copying url), or notes that the
+ * frontier holds more when the window is full.  0 or -1 (OOM). */
+int sched_push(struct sched *s, struct host *h, int64_t id, const char *url,
+	       int depth, int redirect_hops);
+/* Notes that the frontier has queued URLs for h beyond its window. */
+void sched_more_in_db(struct sched *s, struct host *h);
+
+/* Re-evaluates whether h belongs in the heap (call after changing its DNS
+ * state, its window or its in-flight count). */
+void sched_update(struct sched *s, struct host *h);
+
+/* Pops the host that may start a transfer soonest if that is no later than
+ * now; else returns NULL and sets *wake to when one will be (0: none). */
+struct host *sched_next(struct sched *s, double now, double *wake);
+
+/* Takes the next URL of h's window into *u; 0, or -1 when the window is
+ * empty (then reload it if h->db_more). */
+int sched_take(struct host *h, struct sched_url *u);
+
+/* A transfer to h starts at `now` / finished. */
+void sched_started(struct sched *s, struct host *h, double now);
+void sched_finished(struct sched *s, struct host *h);
+
+/* Hosts with queued work in memory or in the frontier, or in flight. */
+int sched_busy(const struct sched *s);
+
+/* Calls fn for every host. */
+void sched_each_host(struct sched *s, void (*fn)(void *ctx, struct host *h),
+		     void *ctx);
+
+#endif

@@ -1,0 +1,161 @@
+/* scope: see scope.h. */
+#define _GNU_SOURCE
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "scope.h"
+
+#include <libpsl.h>
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strmap.h"
+#include "url.h"
+
+struct patterns {
+	pcre2_code **code;
+	size_t n;
+};
+
+struct scope {
+	enum opt_scope mode;
+	struct strmap *hosts;   /* seed hosts, or their registrable domains */
+	const psl_ctx_t *psl;
+	struct patterns allow, deny;
+	pcre2_match_data *match;
+};
+
+static int compile(struct patterns *p, const struct opt_strlist *src,
+		   const char *option, char **err)
+{
+	p->code = calloc(src->n ? src->n : 1, sizeof *p->code);
+	if (!p->code)
+		return -1;
+	for (size_t i = 0; i < src->n; i++) {
+		int code;
+		PCRE2_SIZE offset;
+		p->code[i] = pcre2_compile((PCRE2_SPTR)src->items[i], PCRE2_ZERO_TERMINATED,
+					   PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code,
+					   &offset, NULL);
+		if (!p->code[i]) {
+			char msg[256];
+			pcre2_get_error_message(code, (PCRE2_UCHAR *)msg, sizeof msg);
+			if (asprintf(err, "%s: '%s': %s at offset %zu", option,
+				     src->items[i], msg, (size_t)offset) < 0)
+				*err = NULL;
+			return -1;
+		}
+		p->n++;
+		/* without JIT matching still works, only slower */
+		pcre2_jit_compile(p->code[i], PCRE2_JIT_COMPLETE);
+	}
+	return 0;
+}
+
+struct scope *scope_new(enum opt_scope mode, const struct opt_strlist *allow,
+			const struct opt_strlist *deny, char **err)
+{
+	struct scope *s = calloc(1, sizeof *s);
+	*err = NULL;
+	if (!s)
+		goto failed;
+	s->mode = mode;
+	s->psl = psl_builtin();
+	s->hosts = strmap_new();
+	s->match = pcre2_match_data_create(1, NULL);
+	if (!s->hosts || !s->match || compile(&s->allow, allow, "--allow", err) ||
+	    compile(&s->deny, deny, "--deny", err))
+		goto failed;
+	return s;
+failed:
+	if (!*err)
+		*err = strdup("out of memory");
+	scope_free(&s);
+	return NULL;
+}
+
+static void free_patterns(struct patterns *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		pcre2_code_free(p->code[i]);
+	free(p->code);
+}
+
+void scope_free(struct scope **sp)
+{
+	struct scope *s = *sp;
+	if (!s)
+		return;
+	strmap_free(&s->hosts, NULL);
+	free_patterns(&s->allow);
+	free_patterns(&s->deny);
+	pcre2_match_data_free(s->match);
+	free(s);
+	*sp = NULL;
+}
+
+/* The registrable domain of host (e.g. example.co.uk for a.b.example.co.uk);
+ * the host itself when it has none (an IP address, a bare name). */
+static const char *domain_of(const struct scope *s, const char *host)
+{
+	const char *d = s->psl ? psl_registrable_domain(s->psl, host) : NULL;
+	return d ? d : host;
+}
+
+int scope_add_seed(struct scope *s, const char *canon, size_t len)
+{
+	const char *host;
+	size_t host_len;
+	if (!url_origin(canon, len, &host, &host_len))
+		return 0;
+	char name[URL_MAX];
+	memcpy(name, host, host_len);
+	name[host_len] = 0;
+	const char *key = s->mode == OPT_SCOPE_DOMAIN ? domain_of(s, name) : name;
+	return strmap_put(s->hosts, key, strlen(key), s);
+}
+
+size_t scope_count(const struct scope *s)
+{
+	return strmap_count(s->hosts);
+}
+
+static int host_in_scope(const struct scope *s, const char *host, size_t len)
+{
+	if (strmap_get(s->hosts, host, len))
+		return 1;
+	if (s->mode != OPT_SCOPE_DOMAIN)
+		return 0;
+	/* a subdomain of a seed's domain: try each parent suffix */
+	for (size_t i = 0; i < len; i++)
+		if (host[i] == '.' && strmap_get(s->hosts, host + i + 1, len - i - 1))
+			return 1;
+	return 0;
+}
+
+static int matches(const struct scope *s, const struct patterns *p,
+		   const char *canon, size_t len)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (pcre2_match(p->code[i], (PCRE2_SPTR)canon, len, 0, 0, s->match,
+				NULL) >= 0)
+			return 1;
+	return 0;
+}
+
+enum frontier_skip scope_check(const struct scope *s, const char *canon,
+			       size_t len)
+{
+	const char *host;
+	size_t host_len;
+	if (s->mode != OPT_SCOPE_ANY &&
+	    (!url_origin(canon, len, &host, &host_len) ||
+	     !host_in_scope(s, host, host_len)))
+		return s->mode == OPT_SCOPE_DOMAIN ? FRONTIER_SKIP_SCOPE_DOMAIN
+						   : FRONTIER_SKIP_SCOPE_HOST;
+	if (matches(s, &s->deny, canon, len))
+		return FRONTIER_SKIP_DENY;
+	if (s->allow.n && !matches(s, &s->allow, canon, len))
+		return FRONTIER_SKIP_ALLOW;
+	return FRONTIER_QUEUE;
+}

@@ -1,0 +1,34 @@
+/* scope: which discovered URLs the crawl may fetch — the seeds' hosts (or
+ * registrable domains, via the public suffix list), then --deny and --allow
+ * patterns (PCRE2, JIT-compiled) matched against the canonical URL.
+ *
+ * Ownership: scope_new copies what it needs from its arguments; scope_free
+ * releases everything.
+ */
+#ifndef CRAWLER_SCOPE_H
+#define CRAWLER_SCOPE_H
+
+#include <stddef.h>
+
+#include "frontier.h"
+#include "opt.h"
+
+struct scope;
+
+/* Compiles the patterns.  NULL with a malloc'ed *err naming the option and
+ * the pattern on a syntax error or out-of-memory. */
+struct scope *scope_new(enum opt_scope mode, const struct opt_strlist *allow,
+			const struct opt_strlist *deny, char **err);
+void scope_free(struct scope **s);
+
+/* Adds the host of a canonical seed URL to the scope.  0 or -1 (OOM). */
+int scope_add_seed(struct scope *s, const char *canon, size_t len);
+
+/* Number of distinct seed hosts (or domains) in the scope. */
+size_t scope_count(const struct scope *s);
+
+/* FRONTIER_QUEUE when canon is in scope, else the skip reason. */
+enum frontier_skip scope_check(const struct scope *s, const char *canon,
+			       size_t len);
+
+#endif

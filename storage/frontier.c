@@ -1,0 +1,619 @@
+/* frontier: crawl.db access.  See frontier.h and schema.sql. */
+#define _GNU_SOURCE
+#include "frontier.h"
+
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema_sql.h"
+
+#define SCHEMA_VERSION "1"
+
+/* Dedup table entry.  Ids are stored in 32 bits: a crawl database holds
+ * fewer than 4 billion URLs. */
+struct seen {
+	uint64_t key;  /* url hash, 0 = empty slot */
+	uint32_t id;
+	uint8_t skip;  /* enum frontier_skip at discovery */
+};
+
+enum stmt {
+	ST_INSERT_URL,
+	ST_REVIVE,
+	ST_HOST_GET,
+	ST_HOST_ADD,
+	ST_HOST_SET,
+	ST_LEASE,
+	ST_FINISH,
+	ST_FAIL,
+	ST_REDIRECT,
+	ST_CHAIN_STEP,
+	ST_QUEUED,
+	ST_LOOKUP,
+	ST_RUN_ADD,
+	ST_RUN_UPDATE,
+	ST_COUNT,
+	ST__N
+};
+
+static const char *const stmt_sql[ST__N] = {
+	[ST_INSERT_URL] = "INSERT INTO urls(url, hash, host_id, state, reason, depth,"
+			  " parent_id, via, redirect_hops, discovered_at)"
+			  " VALUES(?,?,?,?,?,?,?,?,?,(julianday('now') - 2440587.5) * 86400.0)",
+	[ST_REVIVE] = "UPDATE urls SET state='queued', reason=NULL, depth=?,"
+		      " parent_id=?, via=? WHERE id=? AND state='skipped'",
+	[ST_HOST_GET] = "SELECT id FROM hosts WHERE origin=?",
+	[ST_HOST_ADD] = "INSERT INTO hosts(origin, host) VALUES(?,?)",
+	[ST_HOST_SET] = "UPDATE hosts SET ip=?, dns_error=? WHERE id=?",
+	[ST_LEASE] = "UPDATE urls SET state='leased' WHERE id=?",
+	[ST_FINISH] = "UPDATE urls SET state=?, fetched_at=?, status=?,"
+		      " content_type=?, length=?, title=?, links=?, error=?,"
+		      " error_detail=?, warc_segment=?, warc_offset=?,"
+		      " warc_length=?, payload_digest=? WHERE id=?",
+	[ST_FAIL] = "UPDATE urls SET state='failed', error=?, error_detail=?,"
+		    " fetched_at=? WHERE id=?",
+	[ST_REDIRECT] = "INSERT INTO redirects(from_id, to_id, status, location, at)"
+			" VALUES(?,?,?,?,?)",
+	[ST_CHAIN_STEP] = "SELECT from_id FROM redirects WHERE to_id=? LIMIT 1",
+	[ST_QUEUED] = "SELECT id, url, depth, redirect_hops FROM urls"
+		      " WHERE host_id=? AND state='queued' ORDER BY id LIMIT ?",
+	[ST_LOOKUP] = "SELECT id, state, redirect_hops FROM urls WHERE hash=? AND url=?",
+	[ST_RUN_ADD] = "INSERT INTO runs(started_at, pid, config) VALUES(?,?,?)",
+	[ST_RUN_UPDATE] = "UPDATE runs SET pages=?, bytes=?, ended_at=?,"
+			  " exit_code=? WHERE id=?",
+	[ST_COUNT] = "SELECT state, count(*) FROM urls GROUP BY state",
+};
+
+struct frontier {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST__N];
+	struct seen *seen;
+	size_t seen_cap, seen_n; /* cap is a power of two */
+	char err[512];
+};
+
+static const char *const skip_names[] = {
+	[FRONTIER_QUEUE] = NULL,
+	[FRONTIER_SKIP_NOFOLLOW] = "nofollow",
+	[FRONTIER_SKIP_DEPTH] = "depth",
+	[FRONTIER_SKIP_ASSET] = "asset",
+	[FRONTIER_SKIP_SCOPE_HOST] = "scope:host",
+	[FRONTIER_SKIP_SCOPE_DOMAIN] = "scope:domain",
+	[FRONTIER_SKIP_ALLOW] = "allow",
+	[FRONTIER_SKIP_DENY] = "deny",
+	[FRONTIER_SKIP_REDIRECTS] = "redirects",
+};
+
+const char *frontier_skip_name(enum frontier_skip reason)
+{
+	return skip_names[reason];
+}
+
+static int skip_from_name(const char *name)
+{
+	if (!name)
+		return FRONTIER_QUEUE;
+	for (size_t i = 1; i < sizeof skip_names / sizeof *skip_names; i++)
+		if (strcmp(name, skip_names[i]) == 0)
+			return (int)i;
+	return FRONTIER_QUEUE;
+}
+
+/* Skips that depend on the path to a URL, not on the URL. */
+int frontier_skip_revivable(enum frontier_skip skip)
+{
+	return skip == FRONTIER_SKIP_NOFOLLOW || skip == FRONTIER_SKIP_DEPTH ||
+	       skip == FRONTIER_SKIP_ASSET;
+}
+
+static int fail(struct frontier *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(f->err, sizeof f->err, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int db_fail(struct frontier *f, const char *what)
+{
+	return fail(f, "%s: %s", what, sqlite3_errmsg(f->db));
+}
+
+const char *frontier_errmsg(const struct frontier *f)
+{
+	return f->err;
+}
+
+/* ---- the dedup table ---- */
+
+static uint64_t seen_key(uint64_t hash)
+{
+	return hash ? hash : 1;
+}
+
+static struct seen *seen_slot(struct seen *table, size_t cap, uint64_t key)
+{
+	size_t i = (size_t)(key ^ (key >> 29)) & (cap - 1);
+	while (table[i].key && table[i].key != key)
+		i = (i + 1) & (cap - 1);
+	return &table[i];
+}
+
+static int seen_grow(struct frontier *f)
+{
+	size_t cap = f->seen_cap ? f->seen_cap * 2 : 1u << 16;
+	struct seen *table = calloc(cap, sizeof *table);
+	if (!table)
+		return fail(f, "out of memory for the URL table");
+	for (size_t i = 0; i < f->seen_cap; i++)
+		if (f->seen[i].key)
+			*seen_slot(table, cap, f->seen[i].key) = f->seen[i];
+	free(f->seen);
+	f->seen = table;
+	f->seen_cap = cap;
+	return 0;
+}
+
+static int seen_add(struct frontier *f, uint64_t hash, int64_t id, int skip)
+{
+	if ((f->seen_n + 1) * 4 > f->seen_cap * 3 && seen_grow(f))
+		return -1;
+	struct seen *s = seen_slot(f->seen, f->seen_cap, seen_key(hash));
+	if (!s->key)
+		f->seen_n++;
+	*s = (struct seen){seen_key(hash), (uint32_t)id, (uint8_t)skip};
+	return 0;
+}
+
+static struct seen *seen_find(const struct frontier *f, uint64_t hash)
+{
+	if (!f->seen_cap)
+		return NULL;
+	struct seen *s = seen_slot(f->seen, f->seen_cap, seen_key(hash));
+	return s->key ? s : NULL;
+}
+
+int frontier_seen(const struct frontier *f, uint64_t hash)
+{
+	const struct seen *s = seen_find(f, hash);
+	return s ? s->skip : -1;
+}
+
+/* ---- open / close ---- */
+
+static int load_seen(struct frontier *f)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(f->db, "SELECT hash, id, reason FROM urls", -1,
+			       &st, NULL) != SQLITE_OK)
+		return db_fail(f, "loading URLs");
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *reason = (const char *)sqlite3_column_text(st, 2);
+		if (seen_add(f, (uint64_t)sqlite3_column_int64(st, 0),
+			     sqlite3_column_int64(st, 1), skip_from_name(reason))) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(f, "loading URLs");
+}
+
+static int setup_db(struct frontier *f)
+{
+	static const char pragmas[] =
+		"PRAGMA journal_mode=WAL;"
+		"PRAGMA synchronous=NORMAL;"
+		"PRAGMA cache_size=-65536;"
+		"PRAGMA temp_store=MEMORY;";
+	char *msg = NULL;
+	if (sqlite3_exec(f->db, pragmas, NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(f->db, frontier_schema_sql, NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(f->db,
+			 "INSERT OR IGNORE INTO meta VALUES('schema_version', '" SCHEMA_VERSION "');"
+			 /* leases of a process that died go back to the queue */
+			 "UPDATE urls SET state='queued' WHERE state='leased';",
+			 NULL, NULL, &msg) != SQLITE_OK) {
+		fail(f, "%s", msg ? msg : sqlite3_errmsg(f->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	for (int i = 0; i < ST__N; i++)
+		if (sqlite3_prepare_v3(f->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+				       &f->st[i], NULL) != SQLITE_OK)
+			return db_fail(f, "preparing statements");
+	if (load_seen(f))
+		return -1;
+	if (sqlite3_exec(f->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(f, "BEGIN");
+	return 0;
+}
+
+struct frontier *frontier_open(const char *path, char **err)
+{
+	struct frontier *f = calloc(1, sizeof *f);
+	if (!f) {
+		*err = strdup("out of memory");
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &f->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+					       SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		db_fail(f, "cannot open");
+		goto failed;
+	}
+	sqlite3_busy_timeout(f->db, 10000);
+	if (setup_db(f))
+		goto failed;
+	return f;
+failed:
+	if (asprintf(err, "%s: %s", path, f->err) < 0)
+		*err = NULL;
+	frontier_close(&f);
+	return NULL;
+}
+
+void frontier_close(struct frontier **fp)
+{
+	struct frontier *f = *fp;
+	if (!f)
+		return;
+	if (f->db && !sqlite3_get_autocommit(f->db))
+		sqlite3_exec(f->db, "COMMIT", NULL, NULL, NULL);
+	for (int i = 0; i < ST__N; i++)
+		sqlite3_finalize(f->st[i]);
+	sqlite3_close(f->db);
+	free(f->seen);
+	free(f);
+	*fp = NULL;
+}
+
+int frontier_commit(struct frontier *f)
+{
+	if (sqlite3_exec(f->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(f, "COMMIT");
+	if (sqlite3_exec(f->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(f, "BEGIN");
+	return 0;
+}
+
+/* ---- statement helpers ---- */
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void bind_id(sqlite3_stmt *st, int i, int64_t id)
+{
+	if (id > 0)
+		sqlite3_bind_int64(st, i, id);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Runs a statement that returns no rows, then resets it. */
+static int run(struct frontier *f, enum stmt which, const char *what)
+{
+	sqlite3_stmt *st = f->st[which];
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(f, what);
+}
+
+/* ---- runs and hosts ---- */
+
+int64_t frontier_run_begin(struct frontier *f, double now, int pid,
+			   const char *config)
+{
+	sqlite3_stmt *st = f->st[ST_RUN_ADD];
+	sqlite3_bind_double(st, 1, now);
+	sqlite3_bind_int(st, 2, pid);
+	bind_text(st, 3, config);
+	if (run(f, ST_RUN_ADD, "recording the run"))
+		return -1;
+	return sqlite3_last_insert_rowid(f->db);
+}
+
+int frontier_run_update(struct frontier *f, int64_t run_id, int64_t pages,
+			int64_t bytes, double ended_at, int exit_code)
+{
+	sqlite3_stmt *st = f->st[ST_RUN_UPDATE];
+	sqlite3_bind_int64(st, 1, pages);
+	sqlite3_bind_int64(st, 2, bytes);
+	if (ended_at > 0) {
+		sqlite3_bind_double(st, 3, ended_at);
+		sqlite3_bind_int(st, 4, exit_code);
+	}
+	sqlite3_bind_int64(st, 5, run_id);
+	return run(f, ST_RUN_UPDATE, "updating the run");
+}
+
+int64_t frontier_host(struct frontier *f, const char *origin, const char *host)
+{
+	sqlite3_stmt *st = f->st[ST_HOST_GET];
+	bind_text(st, 1, origin);
+	int rc = sqlite3_step(st);
+	int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(f, "looking up a host");
+	if (id)
+		return id;
+	st = f->st[ST_HOST_ADD];
+	bind_text(st, 1, origin);
+	bind_text(st, 2, host);
+	if (run(f, ST_HOST_ADD, "adding a host"))
+		return -1;
+	return sqlite3_last_insert_rowid(f->db);
+}
+
+int frontier_host_set(struct frontier *f, int64_t host_id, const char *ip,
+		      const char *dns_error)
+{
+	sqlite3_stmt *st = f->st[ST_HOST_SET];
+	bind_text(st, 1, ip);
+	bind_text(st, 2, dns_error);
+	sqlite3_bind_int64(st, 3, host_id);
+	return run(f, ST_HOST_SET, "updating a host");
+}
+
+/* ---- URLs ---- */
+
+static int insert_url(struct frontier *f, const struct frontier_url *u,
+		      int64_t *id)
+{
+	sqlite3_stmt *st = f->st[ST_INSERT_URL];
+	sqlite3_bind_text(st, 1, u->url, (int)u->len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (int64_t)u->hash);
+	bind_id(st, 3, u->host_id);
+	bind_text(st, 4, u->skip == FRONTIER_QUEUE ? "queued" : "skipped");
+	bind_text(st, 5, frontier_skip_name(u->skip));
+	sqlite3_bind_int(st, 6, u->depth);
+	bind_id(st, 7, u->parent_id);
+	bind_text(st, 8, u->via);
+	sqlite3_bind_int(st, 9, u->redirect_hops);
+	if (run(f, ST_INSERT_URL, "adding a URL"))
+		return -1;
+	*id = sqlite3_last_insert_rowid(f->db);
+	return seen_add(f, u->hash, *id, u->skip);
+}
+
+static int revive_url(struct frontier *f, const struct frontier_url *u,
+		      struct seen *s)
+{
+	sqlite3_stmt *st = f->st[ST_REVIVE];
+	sqlite3_bind_int(st, 1, u->depth);
+	bind_id(st, 2, u->parent_id);
+	bind_text(st, 3, u->via);
+	sqlite3_bind_int64(st, 4, s->id);
+	if (run(f, ST_REVIVE, "queueing a URL"))
+		return -1;
+	s->skip = FRONTIER_QUEUE;
+	return 0;
+}
+
+int frontier_discover(struct frontier *f, const struct frontier_url *u,
+		      enum frontier_found *found, int64_t *id)
+{
+	struct seen *s = seen_find(f, u->hash);
+	if (!s) {
+		*found = FRONTIER_NEW;
+		return insert_url(f, u, id);
+	}
+	*id = s->id;
+	*found = FRONTIER_KNOWN;
+	if (u->skip != FRONTIER_QUEUE || !frontier_skip_revivable(s->skip))
+		return 0;
+	*found = FRONTIER_REVIVED;
+	return revive_url(f, u, s);
+}
+
+int frontier_lookup(struct frontier *f, const char *url, uint64_t hash,
+		    int64_t *id, const char **state, int *redirect_hops)
+{
+	static const char *const states[] = {"queued", "leased", "done",
+					     "failed", "skipped"};
+	sqlite3_stmt *st = f->st[ST_LOOKUP];
+	sqlite3_bind_int64(st, 1, (int64_t)hash);
+	bind_text(st, 2, url);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *s = (const char *)sqlite3_column_text(st, 1);
+		*id = sqlite3_column_int64(st, 0);
+		*state = "unknown";
+		for (size_t i = 0; s && i < sizeof states / sizeof *states; i++)
+			if (strcmp(s, states[i]) == 0)
+				*state = states[i];
+		*redirect_hops = sqlite3_column_int(st, 2);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? 1 : db_fail(f, "looking up a URL");
+}
+
+long frontier_queued(struct frontier *f, int64_t host_id, long limit,
+		     frontier_queued_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = f->st[ST_QUEUED];
+	sqlite3_bind_int64(st, 1, host_id);
+	sqlite3_bind_int64(st, 2, limit);
+	long n = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		fn(ctx, sqlite3_column_int64(st, 0),
+		   (const char *)sqlite3_column_text(st, 1),
+		   sqlite3_column_int(st, 2), sqlite3_column_int(st, 3));
+		n++;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? n : db_fail(f, "loading queued URLs");
+}
+
+/* Runs a one-off query and calls row(st, ctx) per row. */
+static int each_row(struct frontier *f, const char *sql,
+		    void (*row)(sqlite3_stmt *st, void *ctx), void *ctx)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(f->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_fail(f, "query");
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		row(st, ctx);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(f, "query");
+}
+
+struct host_rows {
+	void (*fn)(void *ctx, int64_t host_id, const char *origin);
+	void *ctx;
+};
+
+static void host_row(sqlite3_stmt *st, void *ctx)
+{
+	struct host_rows *h = ctx;
+	h->fn(h->ctx, sqlite3_column_int64(st, 0),
+	      (const char *)sqlite3_column_text(st, 1));
+}
+
+int frontier_queued_hosts(struct frontier *f,
+			  void (*fn)(void *ctx, int64_t host_id,
+				     const char *origin),
+			  void *ctx)
+{
+	struct host_rows h = {fn, ctx};
+	return each_row(f,
+			"SELECT id, origin FROM hosts WHERE id IN"
+			" (SELECT DISTINCT host_id FROM urls WHERE state='queued')",
+			host_row, &h);
+}
+
+struct seed_rows {
+	void (*fn)(void *ctx, const char *url);
+	void *ctx;
+};
+
+static void seed_row(sqlite3_stmt *st, void *ctx)
+{
+	struct seed_rows *r = ctx;
+	r->fn(r->ctx, (const char *)sqlite3_column_text(st, 0));
+}
+
+int frontier_seeds(struct frontier *f, void (*fn)(void *ctx, const char *url),
+		   void *ctx)
+{
+	struct seed_rows r = {fn, ctx};
+	return each_row(f, "SELECT url FROM urls WHERE via='seed'", seed_row, &r);
+}
+
+int frontier_lease(struct frontier *f, int64_t id)
+{
+	sqlite3_bind_int64(f->st[ST_LEASE], 1, id);
+	return run(f, ST_LEASE, "leasing a URL");
+}
+
+int frontier_finish(struct frontier *f, const struct frontier_fetch *r)
+{
+	sqlite3_stmt *st = f->st[ST_FINISH];
+	bind_text(st, 1, r->state);
+	sqlite3_bind_double(st, 2, r->fetched_at);
+	if (r->status)
+		sqlite3_bind_int64(st, 3, r->status);
+	bind_text(st, 4, r->content_type);
+	if (r->length >= 0)
+		sqlite3_bind_int64(st, 5, r->length);
+	bind_text(st, 6, r->title);
+	if (r->links >= 0)
+		sqlite3_bind_int64(st, 7, r->links);
+	bind_text(st, 8, r->error);
+	bind_text(st, 9, r->error_detail);
+	if (r->has_record) {
+		sqlite3_bind_int64(st, 10, r->warc_segment);
+		sqlite3_bind_int64(st, 11, (int64_t)r->warc_offset);
+		sqlite3_bind_int64(st, 12, (int64_t)r->warc_length);
+		bind_text(st, 13, r->payload_digest);
+	}
+	sqlite3_bind_int64(st, 14, r->id);
+	return run(f, ST_FINISH, "recording a fetch");
+}
+
+int frontier_fail(struct frontier *f, int64_t id, const char *error,
+		  const char *detail, double now)
+{
+	sqlite3_stmt *st = f->st[ST_FAIL];
+	bind_text(st, 1, error);
+	bind_text(st, 2, detail);
+	sqlite3_bind_double(st, 3, now);
+	sqlite3_bind_int64(st, 4, id);
+	return run(f, ST_FAIL, "recording a failure");
+}
+
+int frontier_requeue_leased(struct frontier *f)
+{
+	if (sqlite3_exec(f->db, "UPDATE urls SET state='queued' WHERE state='leased'",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(f, "requeueing leased URLs");
+	return 0;
+}
+
+int frontier_redirect(struct frontier *f, int64_t from_id, int64_t to_id,
+		      long status, const char *location, double now)
+{
+	sqlite3_stmt *st = f->st[ST_REDIRECT];
+	sqlite3_bind_int64(st, 1, from_id);
+	bind_id(st, 2, to_id);
+	sqlite3_bind_int64(st, 3, status);
+	bind_text(st, 4, location);
+	sqlite3_bind_double(st, 5, now);
+	return run(f, ST_REDIRECT, "recording a redirect");
+}
+
+int frontier_in_chain(struct frontier *f, int64_t id, int64_t target_id,
+		      int max_hops)
+{
+	sqlite3_stmt *st = f->st[ST_CHAIN_STEP];
+	for (int hop = 0; hop <= max_hops && id > 0; hop++) {
+		if (id == target_id)
+			return 1;
+		sqlite3_bind_int64(st, 1, id);
+		int rc = sqlite3_step(st);
+		id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return db_fail(f, "following a redirect chain");
+	}
+	return 0;
+}
+
+int frontier_count(struct frontier *f, struct frontier_counts *c)
+{
+	sqlite3_stmt *st = f->st[ST_COUNT];
+	memset(c, 0, sizeof *c);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *s = (const char *)sqlite3_column_text(st, 0);
+		int64_t n = sqlite3_column_int64(st, 1);
+		if (!s)
+			continue;
+		if (!strcmp(s, "queued") || !strcmp(s, "leased"))
+			c->queued += n;
+		else if (!strcmp(s, "done"))
+			c->done += n;
+		else if (!strcmp(s, "failed"))
+			c->failed += n;
+		else if (!strcmp(s, "skipped"))
+			c->skipped += n;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(f, "counting URLs");
+}

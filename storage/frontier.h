@@ -1,0 +1,172 @@
+/* frontier: the crawl database (crawl.db) — every URL ever discovered, its
+ * state, its fetch result and where its record sits in the WARC archive;
+ * hosts; redirects; runs.  Schema and meaning of every column: schema.sql.
+ *
+ * States: queued -> leased -> done | failed, or skipped at discovery.  On
+ * open, leases left by a dead process go back to queued.
+ *
+ * Writes are batched: they go into an open transaction that
+ * frontier_commit() ends (the caller commits every few hundred ms), so a
+ * reader (crawler status, the sqlite3 shell) sees a consistent state that is
+ * at most one batch old.
+ *
+ * Deduplication is in memory: a hash table of every known URL's 64-bit hash
+ * (loaded at open) answers "seen?" without touching the database.
+ *
+ * Ownership: strings passed in are copied by SQLite or not retained; strings
+ * handed to callbacks are valid only during the call; frontier_close frees
+ * everything.  Errors: functions return 0 / -1 (or an id > 0 / -1); the last
+ * error message is frontier_errmsg(), owned by the frontier.
+ */
+#ifndef CRAWLER_FRONTIER_H
+#define CRAWLER_FRONTIER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct frontier;
+
+/* Why a URL was not queued at discovery; the names are stored in urls.reason.
+ * The first three depend on how the URL was reached, not on the URL itself,
+ * so a later discovery through another link may still queue it. */
+enum frontier_skip {
+	FRONTIER_QUEUE = 0,     /* not skipped */
+	FRONTIER_SKIP_NOFOLLOW, /* "nofollow" */
+	FRONTIER_SKIP_DEPTH,    /* "depth": beyond --max-depth */
+	FRONTIER_SKIP_ASSET,    /* "asset": a page requisite without --page-requisites */
+	FRONTIER_SKIP_SCOPE_HOST,   /* "scope:host" */
+	FRONTIER_SKIP_SCOPE_DOMAIN, /* "scope:domain" */
+	FRONTIER_SKIP_ALLOW,    /* "allow": matched no --allow pattern */
+	FRONTIER_SKIP_DENY,     /* "deny": matched a --deny pattern */
+	FRONTIER_SKIP_REDIRECTS, /* "redirects": redirect chain too long */
+};
+
+const char *frontier_skip_name(enum frontier_skip reason);
+/* Whether a URL skipped for this reason may be queued by a later discovery. */
+int frontier_skip_revivable(enum frontier_skip reason);
+
+/* A URL being discovered. */
+struct frontier_url {
+	const char *url;        /* canonical */
+	size_t len;
+	uint64_t hash;          /* url_hash(url) */
+	int64_t host_id;        /* 0 when out of scope */
+	enum frontier_skip skip;
+	int depth;
+	int redirect_hops;
+	int64_t parent_id;      /* 0 for seeds */
+	const char *via;        /* "seed", "a", "redirect", ... (static string) */
+};
+
+/* Outcome of the lookup done by frontier_discover. */
+enum frontier_found {
+	FRONTIER_NEW,      /* inserted, with its skip reason */
+	FRONTIER_REVIVED,  /* was skipped for a reason that this discovery lifts: now queued */
+	FRONTIER_KNOWN,    /* already known; nothing changed */
+};
+
+/* The result of one fetch. */
+struct frontier_fetch {
+	int64_t id;
+	const char *state;        /* "done" or "failed" */
+	double fetched_at;
+	long status;              /* 0 when no response */
+	const char *content_type; /* or NULL */
+	int64_t length;           /* body bytes received, -1 unknown */
+	const char *title;        /* or NULL */
+	long links;               /* -1 when not parsed */
+	const char *error;        /* class, or NULL */
+	const char *error_detail; /* or NULL */
+	int has_record;           /* the WARC fields below are set */
+	uint32_t warc_segment;
+	uint64_t warc_offset, warc_length;
+	const char *payload_digest;
+};
+
+/* Opens (creating when missing) the database at path, in WAL mode, and loads
+ * the dedup table.  Returns NULL on error with a malloc'ed message in *err. */
+struct frontier *frontier_open(const char *path, char **err);
+
+/* Commits, closes, frees; NULL-safe; sets *f to NULL. */
+void frontier_close(struct frontier **f);
+
+const char *frontier_errmsg(const struct frontier *f);
+
+/* Ends the current batch (COMMIT) and starts the next.  0 or -1. */
+int frontier_commit(struct frontier *f);
+
+/* Records the start of a run; returns its id or -1. */
+int64_t frontier_run_begin(struct frontier *f, double now, int pid,
+			   const char *config);
+/* Updates the run's counters (and end time and exit code when ended). */
+int frontier_run_update(struct frontier *f, int64_t run_id, int64_t pages,
+			int64_t bytes, double ended_at, int exit_code);
+
+/* Returns the id of the host row for origin, creating it; -1 on error. */
+int64_t frontier_host(struct frontier *f, const char *origin,
+		      const char *host);
+int frontier_host_set(struct frontier *f, int64_t host_id, const char *ip,
+		      const char *dns_error);
+
+/* Records a discovered URL unless already known.  *found says what happened;
+ * *id receives the URL's id (new or existing).  For a known URL skipped as
+ * nofollow/depth/asset, a discovery with u->skip == FRONTIER_QUEUE revives it
+ * (state queued, with this discovery's depth, parent and via).  0 or -1. */
+int frontier_discover(struct frontier *f, const struct frontier_url *u,
+		      enum frontier_found *found, int64_t *id);
+
+/* -1 when no URL with this hash is known, else the skip reason it was
+ * recorded with (FRONTIER_QUEUE when it was not skipped).  No database
+ * access: this is the dedup filter in front of the database. */
+int frontier_seen(const struct frontier *f, uint64_t hash);
+
+/* Looks a known URL up by its canonical form: its id and state (a static
+ * string) and redirect_hops; 0 if found, 1 if unknown, -1 on error. */
+int frontier_lookup(struct frontier *f, const char *url, uint64_t hash,
+		    int64_t *id, const char **state, int *redirect_hops);
+
+/* Calls fn for up to `limit` queued URLs of host_id in id order.  Returns the
+ * number delivered, or -1.  A URL stays queued until frontier_lease, so the
+ * caller loads a host's next window only once it has leased the last one. */
+typedef void (*frontier_queued_fn)(void *ctx, int64_t id, const char *url,
+				   int depth, int redirect_hops);
+long frontier_queued(struct frontier *f, int64_t host_id, long limit,
+		     frontier_queued_fn fn, void *ctx);
+
+/* Calls fn(ctx, host_id, origin) for every host that has queued URLs. */
+int frontier_queued_hosts(struct frontier *f,
+			  void (*fn)(void *ctx, int64_t host_id,
+				     const char *origin),
+			  void *ctx);
+
+/* Calls fn for every seed URL recorded by earlier runs (for the scope). */
+int frontier_seeds(struct frontier *f,
+		   void (*fn)(void *ctx, const char *url), void *ctx);
+
+/* State transitions. */
+int frontier_lease(struct frontier *f, int64_t id);
+int frontier_finish(struct frontier *f, const struct frontier_fetch *r);
+/* Marks a queued or leased URL failed without a fetch (e.g. its host's
+ * name did not resolve). */
+int frontier_fail(struct frontier *f, int64_t id, const char *error,
+		  const char *detail, double now);
+
+/* Returns leased URLs to the queue (after aborted transfers).  0 or -1. */
+int frontier_requeue_leased(struct frontier *f);
+
+/* Records a redirect hop; to_id 0 when the target is not an http(s) URL. */
+int frontier_redirect(struct frontier *f, int64_t from_id, int64_t to_id,
+		      long status, const char *location, double now);
+
+/* Whether `target_id` appears in the redirect chain that led to `id`
+ * (following redirects.to_id -> from_id back, at most max_hops). */
+int frontier_in_chain(struct frontier *f, int64_t id, int64_t target_id,
+		      int max_hops);
+
+/* Counts of URLs by state (queued includes leased). */
+struct frontier_counts {
+	int64_t queued, done, failed, skipped;
+};
+int frontier_count(struct frontier *f, struct frontier_counts *c);
+
+#endif

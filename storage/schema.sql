@@ -1,0 +1,75 @@
+-- crawl.db schema (version 1). SQLite, WAL mode. Readable with the sqlite3 shell
+-- while a crawl runs. This file is compiled into the binary (storage/db.c).
+--
+-- Times are Unix epoch seconds (REAL, fractional). Hashes are url_hash() as a
+-- signed 64-bit integer.
+
+CREATE TABLE IF NOT EXISTS meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT
+);
+
+-- One row per origin (scheme://host[:port]) the crawl has seen in scope.
+CREATE TABLE IF NOT EXISTS hosts (
+  id        INTEGER PRIMARY KEY,
+  origin    TEXT NOT NULL UNIQUE,   -- "http://example.com:8080"
+  host      TEXT NOT NULL,          -- "example.com"
+  ip        TEXT,                   -- last address used
+  dns_error TEXT                    -- NULL, or why the name did not resolve
+);
+
+-- One row per distinct canonical URL ever discovered, fetched or not.
+CREATE TABLE IF NOT EXISTS urls (
+  id             INTEGER PRIMARY KEY,
+  url            TEXT NOT NULL,      -- canonical form (parsers/url.h)
+  hash           INTEGER NOT NULL,   -- url_hash(url)
+  host_id        INTEGER REFERENCES hosts(id),   -- NULL when never in scope
+  state          TEXT NOT NULL,      -- queued | leased | done | failed | skipped
+  reason         TEXT,               -- why skipped: scope:host, scope:domain, allow, deny,
+                                     -- depth, nofollow, asset, redirects (chain too long)
+  depth          INTEGER NOT NULL,   -- links from the nearest seed (redirects keep depth)
+  parent_id      INTEGER REFERENCES urls(id),    -- the page it was first found on
+  via            TEXT NOT NULL,      -- how it was first found: seed, a, area, link, frame,
+                                     -- refresh, img, script, style, icon, media, redirect
+  redirect_hops  INTEGER NOT NULL DEFAULT 0,     -- position in a redirect chain
+  discovered_at  REAL NOT NULL,
+  fetched_at     REAL,
+  status         INTEGER,            -- HTTP status of the last fetch
+  content_type   TEXT,
+  length         INTEGER,            -- body bytes received
+  title          TEXT,
+  links          INTEGER,            -- links found on the page
+  error          TEXT,               -- failure class: dns, connect, tls, timeout, http,
+                                     -- too_large, redirect, aborted, ...
+  error_detail   TEXT,
+  warc_segment   INTEGER,            -- response record: crawl-NNNNN.warc.zst
+  warc_offset    INTEGER,            -- byte offset of its zstd frame
+  warc_length    INTEGER,            -- compressed length of the frame
+  payload_digest TEXT                -- "sha1:BASE32" of the body
+);
+CREATE INDEX IF NOT EXISTS urls_hash ON urls(hash);
+CREATE INDEX IF NOT EXISTS urls_queued ON urls(host_id, id) WHERE state = 'queued';
+CREATE INDEX IF NOT EXISTS urls_state ON urls(state);
+
+-- One row per redirect hop.
+CREATE TABLE IF NOT EXISTS redirects (
+  from_id   INTEGER NOT NULL REFERENCES urls(id),
+  to_id     INTEGER REFERENCES urls(id),  -- NULL when Location is not an http(s) URL
+  status    INTEGER NOT NULL,
+  location  TEXT NOT NULL,                -- the Location header as sent
+  at        REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS redirects_from ON redirects(from_id);
+CREATE INDEX IF NOT EXISTS redirects_to ON redirects(to_id);
+
+-- One row per run of `crawler crawl` on this directory.
+CREATE TABLE IF NOT EXISTS runs (
+  id          INTEGER PRIMARY KEY,
+  started_at  REAL NOT NULL,
+  ended_at    REAL,
+  pid         INTEGER NOT NULL,
+  config      TEXT NOT NULL,   -- effective options, INI
+  exit_code   INTEGER,
+  pages       INTEGER NOT NULL DEFAULT 0,   -- fetches completed in this run
+  bytes       INTEGER NOT NULL DEFAULT 0    -- body bytes received in this run
+);

@@ -1,0 +1,107 @@
+/* warc: WARC/1.1 archive segments, one zstd frame per record.
+ *
+ * Layout (the IIPC .warc.zst proposal): each record is compressed as its own
+ * zstd frame, with the content size in the frame header and a checksum, so a
+ * record can be read back from its (offset, length) alone and `zstd -d` of a
+ * segment yields a plain WARC.  Segments are named crawl-NNNNN.warc.zst in
+ * the archive directory, start with a warcinfo record, are only ever
+ * appended to, and rotate when they reach the configured size.
+ *
+ * For each fetch we write a `request` record and a `response` record whose
+ * block is the HTTP response header block followed by the body as the
+ * server sent it (content coding kept, chunked transfer coding removed; a
+ * Transfer-Encoding header is renamed X-Crawler-Transfer-Encoding so the
+ * stored message stays self-consistent).  WARC-Block-Digest and
+ * WARC-Payload-Digest are "sha1:" + base32 (RFC 4648) of the block and of the
+ * body.
+ *
+ * Ownership: the writer owns its files; warc_writer_close frees it.
+ */
+#ifndef CRAWLER_WARC_H
+#define CRAWLER_WARC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct spool;
+struct warc_writer;
+
+#define WARC_DIGEST_LEN 37 /* "sha1:" + 32 base32 chars, no NUL */
+
+struct warc_writer_options {
+	const char *dir;           /* archive directory (created if missing) */
+	uint64_t max_segment_size; /* rotate once a segment reaches this (checked
+				    * before each exchange); 0: never */
+	int zstd_level;            /* 1..19 */
+	const char *software;      /* "crawler/0.1.0" for warcinfo; NULL: "crawler" */
+	const char *warcinfo;      /* extra warcinfo lines "key: value\r\n", or NULL */
+};
+
+/* Where a record was written. */
+struct warc_location {
+	uint32_t segment;  /* N of crawl-N.warc.zst */
+	uint64_t offset;   /* byte offset of the record's zstd frame */
+	uint64_t length;   /* compressed length of the frame */
+};
+
+struct warc_exchange {
+	const char *target_uri;   /* request URL */
+	const char *ip;           /* WARC-IP-Address, or NULL */
+	struct timespec date;     /* WARC-Date (when the request was sent) */
+	const char *request;      /* raw HTTP request header block */
+	size_t request_len;
+	const char *resp_head;    /* raw HTTP response header block of the final
+				   * response only, ending with its empty line */
+	size_t resp_head_len;
+	struct spool *body;       /* the payload as received, or NULL if none */
+};
+
+struct warc_result {
+	struct warc_location response;  /* the response record */
+	uint64_t request_length;        /* compressed length of the request
+					 * record, which ends where the response
+					 * starts: at response.offset - request_length */
+	char payload_digest[WARC_DIGEST_LEN + 1];
+	char record_id[64];             /* "<urn:uuid:...>" of the response */
+};
+
+/* Opens a writer that appends to a new segment numbered one past the highest
+ * existing segment in opts->dir.  NULL on error, with a message in *err
+ * (malloc'ed, caller frees). */
+struct warc_writer *warc_writer_open(const struct warc_writer_options *opts,
+				     char **err);
+
+/* Writes the request and response records of one exchange.  On return 0
+ * both records have been handed to write(2) (not fsync'ed: see
+ * warc_writer_flush), so their location may be committed to the index.
+ * Returns -1 with errno set on error, EINVAL for a target_uri or ip
+ * containing CR/LF or a resp_head not ending with an empty line; the segment
+ * is then left ending at the previous exchange.  The body spool is read,
+ * not reset. */
+int warc_write_exchange(struct warc_writer *w, const struct warc_exchange *ex,
+			struct warc_result *res);
+
+/* Records are already with the kernel when warc_write_exchange returns;
+ * with `durable` this also fdatasync()s the current segment (a segment
+ * left by rotation was synced then).  0 or -1. */
+int warc_writer_flush(struct warc_writer *w, int durable);
+
+/* Total bytes written by this writer (compressed). */
+uint64_t warc_writer_bytes(const struct warc_writer *w);
+
+/* NULL-safe; flushes, closes, frees, sets *w to NULL. */
+void warc_writer_close(struct warc_writer **w);
+
+/* Reads the record at loc in dir and calls fn on its decompressed bytes
+ * (WARC header and block) in order, in bounded chunks.  0, fn's value if it
+ * returned non-zero (reading stops), or -1 on I/O / format error (also when
+ * loc does not cover exactly one zstd frame). */
+int warc_read_record(const char *dir, const struct warc_location *loc,
+		     int (*fn)(void *ctx, const void *buf, size_t len),
+		     void *ctx);
+
+/* "sha1:" + base32 of a SHA-1 digest, into out (WARC_DIGEST_LEN + 1). */
+void warc_digest_format(const unsigned char sha1[20], char *out);
+
+#endif
