@@ -1,0 +1,866 @@
+/* warc: WARC/1.1 segments with one zstd frame per record.
+ *
+ * Record layout (WARC/1.1 section 4), each compressed as one zstd frame
+ * with its content size in the frame header and a checksum:
+ *
+ *   WARC/1.1 CRLF
+ *   WARC-Type: request | response | warcinfo CRLF
+ *   WARC-Record-ID: <urn:uuid:v4> CRLF
+ *   WARC-Date: 2024-05-06T07:08:09.123456Z CRLF
+ *   ... named fields ...
+ *   Content-Length: N CRLF
+ *   CRLF
+ *   block (N bytes) CRLF CRLF
+ *
+ * A request record and its response record point at each other with
+ * WARC-Concurrent-To, share the WARC-Date of the fetch and always land in
+ * the same segment.  Both are compressed into the writer's output buffer
+ * and handed to write(2) before warc_write_exchange returns; a body too
+ * large for the buffer is pushed out while it is being compressed, and a
+ * failure truncates the segment back to the end of the previous exchange.
+ * Digests are computed in a first pass over the spool because the record
+ * header, which carries them, precedes the block in the frame.
+ */
+#define _GNU_SOURCE
+#include "warc.h"
+#include "spool.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <zstd.h>
+
+#define OUT_CAP (512 * 1024)   /* compressed bytes buffered per writer */
+#define RANDOM_POOL 256        /* getrandom never returns short reads
+				* up to 256 bytes */
+#define UUID_LEN 47            /* "<urn:uuid:" + 36 + ">" */
+#define DATE_LEN 32
+#define TE_PREFIX "X-Crawler-"
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+struct warc_writer {
+	char *dir;
+	char *software;
+	char *warcinfo_extra;
+	uint64_t max_segment_size;    /* 0: never rotate */
+	int fd;                       /* current segment, or -1 */
+	uint32_t segment;
+	uint64_t seg_len;             /* bytes of complete records in it */
+	uint64_t flushed;             /* bytes of the exchange in progress
+				       * already written */
+	unsigned seg_exchanges;
+	int must_rotate;              /* segment tail is not trustworthy */
+	uint64_t total;
+	char warcinfo_id[UUID_LEN + 1];
+	ZSTD_CCtx *cctx;
+	EVP_MD *sha1;
+	EVP_MD_CTX *md_block, *md_payload;
+	struct buf out;               /* compressed, not yet written */
+	struct buf hdr;               /* WARC header of the record */
+	struct buf http;              /* response header block as stored */
+	unsigned char rnd[RANDOM_POOL];
+	size_t rnd_pos;
+};
+
+/* ---- small buffers ---- */
+
+static int buf_reserve(struct buf *b, size_t extra)
+{
+	size_t cap = b->cap ? b->cap : 1024;
+	char *p;
+
+	if (b->cap - b->len >= extra)
+		return 0;
+	while (cap - b->len < extra)
+		cap *= 2;
+	p = realloc(b->p, cap);
+	if (!p)
+		return -1;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+static int buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (buf_reserve(b, n) < 0)
+		return -1;
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+__attribute__((format(printf, 2, 3)))
+static int buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	if ((size_t)n >= b->cap - b->len) {
+		if (buf_reserve(b, (size_t)n + 1) < 0)
+			return -1;
+		va_start(ap, fmt);
+		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+	}
+	b->len += (size_t)n;
+	return 0;
+}
+
+/* ---- identifiers, dates, digests ---- */
+
+static int writer_uuid(struct warc_writer *w, char out[UUID_LEN + 1])
+{
+	unsigned char *b;
+
+	if (w->rnd_pos + 16 > sizeof(w->rnd)) {
+		ssize_t n = getrandom(w->rnd, sizeof(w->rnd), 0);
+
+		if (n != (ssize_t)sizeof(w->rnd)) {
+			if (n >= 0)
+				errno = EAGAIN;
+			return -1;
+		}
+		w->rnd_pos = 0;
+	}
+	b = w->rnd + w->rnd_pos;
+	w->rnd_pos += 16;
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);  /* version 4 */
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);  /* RFC 4122 variant */
+	snprintf(out, UUID_LEN + 1, "<urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-"
+		 "%02x%02x-%02x%02x%02x%02x%02x%02x>",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+		 b[10], b[11], b[12], b[13], b[14], b[15]);
+	return 0;
+}
+
+static void format_date(const struct timespec *ts, char out[DATE_LEN])
+{
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&ts->tv_sec, &tm);
+	n = strftime(out, DATE_LEN, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, DATE_LEN - n, ".%06ldZ", ts->tv_nsec / 1000);
+}
+
+void warc_digest_format(const unsigned char sha1[20], char *out)
+{
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+	unsigned acc = 0;
+	int bits = 0;
+	char *o = out;
+
+	memcpy(o, "sha1:", 5);
+	o += 5;
+	for (int i = 0; i < 20; i++) {
+		acc = (acc << 8) | sha1[i];
+		bits += 8;
+		while (bits >= 5) {
+			bits -= 5;
+			*o++ = alphabet[(acc >> bits) & 31];
+		}
+	}
+	*o = '\0';
+}
+
+static int md_final(EVP_MD_CTX *md, char out[WARC_DIGEST_LEN + 1])
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+
+	if (!EVP_DigestFinal_ex(md, d, NULL)) {
+		errno = EIO;
+		return -1;
+	}
+	warc_digest_format(d, out);
+	return 0;
+}
+
+static int md_once(struct warc_writer *w, const void *p, size_t len,
+		   char out[WARC_DIGEST_LEN + 1])
+{
+	if (!EVP_DigestInit_ex(w->md_block, w->sha1, NULL) ||
+	    !EVP_DigestUpdate(w->md_block, p, len)) {
+		errno = EIO;
+		return -1;
+	}
+	return md_final(w->md_block, out);
+}
+
+/* ---- output: zstd frames into w->out, pushed with write(2) ---- */
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int writer_push(struct warc_writer *w)
+{
+	if (write_all(w->fd, w->out.p, w->out.len) < 0)
+		return -1;
+	w->flushed += w->out.len;
+	w->out.len = 0;
+	return 0;
+}
+
+/* Logical end of the segment, counting bytes still in the buffer. */
+static uint64_t writer_pos(const struct warc_writer *w)
+{
+	return w->seg_len + w->flushed + w->out.len;
+}
+
+static int zfeed(struct warc_writer *w, const void *p, size_t len,
+		 ZSTD_EndDirective mode)
+{
+	ZSTD_inBuffer in = { p, len, 0 };
+
+	for (;;) {
+		ZSTD_outBuffer out;
+		size_t rem;
+
+		if (w->out.cap - w->out.len < ZSTD_CStreamOutSize() &&
+		    writer_push(w) < 0)
+			return -1;
+		out = (ZSTD_outBuffer){ w->out.p + w->out.len,
+					w->out.cap - w->out.len, 0 };
+		rem = ZSTD_compressStream2(w->cctx, &out, &in, mode);
+		if (ZSTD_isError(rem)) {
+			errno = EIO;
+			return -1;
+		}
+		w->out.len += out.pos;
+		if (mode == ZSTD_e_end ? rem == 0 : in.pos == in.size)
+			return 0;
+	}
+}
+
+static int zfeed_chunk(void *ctx, const void *buf, size_t len)
+{
+	return zfeed(ctx, buf, len, ZSTD_e_continue);
+}
+
+/* Compresses w->hdr + head + body + CRLFCRLF as one frame; *len gets the
+ * frame's compressed size.  body may be NULL. */
+static int write_record(struct warc_writer *w, const void *head,
+			size_t head_len, struct spool *body, uint64_t *len)
+{
+	uint64_t start = writer_pos(w);
+	uint64_t size = w->hdr.len + head_len + (body ? spool_size(body) : 0) + 4;
+
+	if (ZSTD_isError(ZSTD_CCtx_reset(w->cctx, ZSTD_reset_session_only)) ||
+	    ZSTD_isError(ZSTD_CCtx_setPledgedSrcSize(w->cctx, size))) {
+		errno = EIO;
+		return -1;
+	}
+	if (zfeed(w, w->hdr.p, w->hdr.len, ZSTD_e_continue) < 0 ||
+	    zfeed(w, head, head_len, ZSTD_e_continue) < 0)
+		return -1;
+	if (body && spool_each(body, zfeed_chunk, w) != 0)
+		return -1;
+	if (zfeed(w, "\r\n\r\n", 4, ZSTD_e_end) < 0)
+		return -1;
+	*len = writer_pos(w) - start;
+	return 0;
+}
+
+/* Drops a partly written exchange so the segment ends at a record
+ * boundary (a failed write(2) may still have appended part of its
+ * buffer); if even that fails, the next exchange opens a new segment. */
+static void writer_abort(struct warc_writer *w)
+{
+	if (w->fd >= 0 && ftruncate(w->fd, (off_t)w->seg_len) < 0)
+		w->must_rotate = 1;
+	w->flushed = 0;
+	w->out.len = 0;
+}
+
+static int writer_commit(struct warc_writer *w)
+{
+	if (writer_push(w) < 0)
+		return -1;
+	w->seg_len += w->flushed;
+	w->total += w->flushed;
+	w->flushed = 0;
+	return 0;
+}
+
+/* ---- segments ---- */
+
+static int head_common(struct buf *b, const char *type, const char *id,
+		       const char *date)
+{
+	b->len = 0;
+	return buf_printf(b, "WARC/1.1\r\nWARC-Type: %s\r\nWARC-Record-ID: %s\r\n"
+			  "WARC-Date: %s\r\n", type, id, date);
+}
+
+static int head_block(struct buf *b, const char *ctype, const char *digest,
+		      const char *payload_digest, uint64_t len)
+{
+	if (buf_printf(b, "Content-Type: %s\r\nWARC-Block-Digest: %s\r\n",
+		       ctype, digest) < 0)
+		return -1;
+	if (payload_digest &&
+	    buf_printf(b, "WARC-Payload-Digest: %s\r\n", payload_digest) < 0)
+		return -1;
+	return buf_printf(b, "Content-Length: %llu\r\n\r\n",
+			  (unsigned long long)len);
+}
+
+static int warcinfo_block(struct warc_writer *w, struct buf *b)
+{
+	b->len = 0;
+	if (buf_printf(b, "software: %s\r\nformat: WARC File Format 1.1\r\n"
+		       "conformsTo: http://iipc.github.io/warc-specifications/"
+		       "specifications/warc-format/warc-1.1/\r\n",
+		       w->software) < 0)
+		return -1;
+	if (w->warcinfo_extra)
+		return buf_add(b, w->warcinfo_extra, strlen(w->warcinfo_extra));
+	return 0;
+}
+
+static int write_warcinfo(struct warc_writer *w)
+{
+	char date[DATE_LEN], digest[WARC_DIGEST_LEN + 1];
+	struct timespec now;
+	uint64_t len;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	format_date(&now, date);
+	if (writer_uuid(w, w->warcinfo_id) < 0 ||
+	    warcinfo_block(w, &w->http) < 0 ||
+	    md_once(w, w->http.p, w->http.len, digest) < 0 ||
+	    head_common(&w->hdr, "warcinfo", w->warcinfo_id, date) < 0 ||
+	    buf_printf(&w->hdr, "WARC-Filename: crawl-%05u.warc.zst\r\n",
+		       w->segment) < 0 ||
+	    head_block(&w->hdr, "application/warc-fields", digest, NULL,
+		       w->http.len) < 0)
+		return -1;
+	if (write_record(w, w->http.p, w->http.len, NULL, &len) < 0)
+		return -1;
+	return writer_commit(w);
+}
+
+static int segment_path(const char *dir, uint32_t n, char **path)
+{
+	if (asprintf(path, "%s/crawl-%05u.warc.zst", dir, n) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+/* A new segment's name must survive a crash as well as its records. */
+static int sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/* Creates segment n and writes its warcinfo; a half-made segment is
+ * removed.  errno EEXIST when the name is taken. */
+static int segment_create(struct warc_writer *w, uint32_t n)
+{
+	char *path;
+
+	if (segment_path(w->dir, n, &path) < 0)
+		return -1;
+	w->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC,
+		     0644);
+	if (w->fd >= 0) {
+		w->segment = n;
+		w->seg_len = 0;
+		w->seg_exchanges = 0;
+		w->must_rotate = 0;
+		if (sync_dir(w->dir) < 0 || write_warcinfo(w) < 0) {
+			int e = errno;
+
+			writer_abort(w);
+			unlink(path);
+			close(w->fd);
+			w->fd = -1;
+			errno = e;
+		}
+	}
+	free(path);
+	return w->fd >= 0 ? 0 : -1;
+}
+
+/* Another writer sharing the directory may take a number first. */
+static int segment_open(struct warc_writer *w, uint32_t n)
+{
+	for (int tries = 0; tries < 1000; tries++, n++)
+		if (segment_create(w, n) == 0 || errno != EEXIST)
+			return w->fd >= 0 ? 0 : -1;
+	return -1;
+}
+
+/* The caller's durable flushes only reach the current segment, so the one
+ * being left is synced here. */
+static int segment_close(struct warc_writer *w)
+{
+	int rc = 0;
+
+	if (w->fd < 0)
+		return 0;
+	if (fdatasync(w->fd) < 0)
+		rc = -1;
+	if (close(w->fd) < 0)
+		rc = -1;
+	w->fd = -1;
+	return rc;
+}
+
+static int writer_maybe_rotate(struct warc_writer *w)
+{
+	int full = w->max_segment_size &&
+		   w->seg_len >= w->max_segment_size && w->seg_exchanges > 0;
+
+	if (w->fd >= 0 && !full && !w->must_rotate)
+		return 0;
+	if (w->fd >= 0 && segment_close(w) < 0)
+		return -1;
+	return segment_open(w, w->segment + 1);
+}
+
+static int next_segment_number(const char *dir, uint32_t *next)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	long long max = -1;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		char *end;
+		unsigned long n;
+
+		if (strncmp(e->d_name, "crawl-", 6) != 0 ||
+		    e->d_name[6] < '0' || e->d_name[6] > '9')
+			continue;
+		n = strtoul(e->d_name + 6, &end, 10);
+		if (strcmp(end, ".warc.zst") == 0 && n <= UINT32_MAX - 1 &&
+		    (long long)n > max)
+			max = (long long)n;
+	}
+	closedir(d);
+	*next = (uint32_t)(max + 1);
+	return 0;
+}
+
+static int mkdir_p(const char *dir)
+{
+	char *p = strdup(dir);
+	int rc = 0;
+
+	if (!p)
+		return -1;
+	for (char *s = p + 1; rc == 0; s++) {
+		int last = *s == '\0';
+
+		if (*s != '/' && !last)
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			rc = -1;
+		if (last)
+			break;
+		*s = '/';
+	}
+	free(p);
+	return rc;
+}
+
+/* ---- writer lifetime ---- */
+
+static int writer_init_codecs(struct warc_writer *w, int level)
+{
+	w->cctx = ZSTD_createCCtx();
+	w->sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+	w->md_block = EVP_MD_CTX_new();
+	w->md_payload = EVP_MD_CTX_new();
+	w->out.p = malloc(OUT_CAP);
+	w->out.cap = OUT_CAP;
+	if (!w->cctx || !w->sha1 || !w->md_block || !w->md_payload || !w->out.p)
+		return -1;
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx,
+			ZSTD_c_compressionLevel, level)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx,
+			ZSTD_c_checksumFlag, 1)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx,
+			ZSTD_c_contentSizeFlag, 1)))
+		return -1;
+	return buf_reserve(&w->hdr, 4096) < 0 ? -1 : buf_reserve(&w->http, 4096);
+}
+
+static void set_err(char **err, const char *what, const char *dir)
+{
+	if (err && asprintf(err, "warc: %s %s: %s", what, dir,
+			    strerror(errno)) < 0)
+		*err = NULL;
+}
+
+struct warc_writer *warc_writer_open(const struct warc_writer_options *opts,
+				     char **err)
+{
+	struct warc_writer *w = calloc(1, sizeof(*w));
+	uint32_t next;
+
+	if (err)
+		*err = NULL;
+	if (!w) {
+		set_err(err, "out of memory opening", opts->dir);
+		return NULL;
+	}
+	w->fd = -1;
+	w->rnd_pos = sizeof(w->rnd);
+	w->max_segment_size = opts->max_segment_size;
+	w->dir = strdup(opts->dir);
+	w->software = strdup(opts->software ? opts->software : "crawler");
+	w->warcinfo_extra = opts->warcinfo ? strdup(opts->warcinfo) : NULL;
+	if (!w->dir || !w->software || (opts->warcinfo && !w->warcinfo_extra) ||
+	    writer_init_codecs(w, opts->zstd_level) < 0) {
+		set_err(err, "cannot set up compression/digests for", opts->dir);
+		goto fail;
+	}
+	if (mkdir_p(opts->dir) < 0 || next_segment_number(opts->dir, &next) < 0) {
+		set_err(err, "cannot use directory", opts->dir);
+		goto fail;
+	}
+	if (segment_open(w, next) < 0) {
+		set_err(err, "cannot create a segment in", opts->dir);
+		goto fail;
+	}
+	return w;
+fail:
+	warc_writer_close(&w);
+	return NULL;
+}
+
+int warc_writer_flush(struct warc_writer *w, int durable)
+{
+	if (w->fd < 0)
+		return 0;
+	return durable ? fdatasync(w->fd) : 0;
+}
+
+uint64_t warc_writer_bytes(const struct warc_writer *w)
+{
+	return w->total;
+}
+
+void warc_writer_close(struct warc_writer **wp)
+{
+	struct warc_writer *w = wp ? *wp : NULL;
+
+	if (!w)
+		return;
+	if (w->fd >= 0)
+		close(w->fd);
+	ZSTD_freeCCtx(w->cctx);
+	EVP_MD_CTX_free(w->md_block);
+	EVP_MD_CTX_free(w->md_payload);
+	EVP_MD_free(w->sha1);
+	free(w->out.p);
+	free(w->hdr.p);
+	free(w->http.p);
+	free(w->dir);
+	free(w->software);
+	free(w->warcinfo_extra);
+	free(w);
+	*wp = NULL;
+}
+
+/* ---- exchanges ---- */
+
+static int is_te_line(const char *p, const char *end)
+{
+	static const char name[] = "transfer-encoding:";
+
+	return end - p >= (long)sizeof(name) - 1 &&
+	       strncasecmp(p, name, sizeof(name) - 1) == 0;
+}
+
+/* Copies the response header block into w->http, renaming Transfer-Encoding
+ * fields: libcurl has already undone the transfer coding of the body. */
+static int store_http_head(struct warc_writer *w, const char *h, size_t len)
+{
+	const char *end = h + len, *line = h;
+
+	w->http.len = 0;
+	if (buf_reserve(&w->http, len + 64) < 0)
+		return -1;
+	while (line < end) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		const char *next = nl ? nl + 1 : end;
+
+		if (line != h && is_te_line(line, end) &&
+		    buf_add(&w->http, TE_PREFIX, sizeof(TE_PREFIX) - 1) < 0)
+			return -1;
+		if (buf_add(&w->http, line, (size_t)(next - line)) < 0)
+			return -1;
+		line = next;
+	}
+	return 0;
+}
+
+static int digest_chunk(void *ctx, const void *buf, size_t len)
+{
+	struct warc_writer *w = ctx;
+
+	if (!EVP_DigestUpdate(w->md_block, buf, len) ||
+	    !EVP_DigestUpdate(w->md_payload, buf, len)) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+/* Block digest over stored head + body, payload digest over body alone,
+ * in one pass over the spool. */
+static int response_digests(struct warc_writer *w, struct spool *body,
+			    char block[WARC_DIGEST_LEN + 1],
+			    char payload[WARC_DIGEST_LEN + 1])
+{
+	if (!EVP_DigestInit_ex(w->md_block, w->sha1, NULL) ||
+	    !EVP_DigestInit_ex(w->md_payload, w->sha1, NULL) ||
+	    !EVP_DigestUpdate(w->md_block, w->http.p, w->http.len)) {
+		errno = EIO;
+		return -1;
+	}
+	if (body && spool_each(body, digest_chunk, w) != 0)
+		return -1;
+	if (md_final(w->md_block, block) < 0)
+		return -1;
+	return md_final(w->md_payload, payload);
+}
+
+static int head_exchange(struct warc_writer *w, const struct warc_exchange *ex,
+			 const char *concurrent)
+{
+	if (buf_printf(&w->hdr, "WARC-Target-URI: %s\r\n", ex->target_uri) < 0)
+		return -1;
+	if (ex->ip && buf_printf(&w->hdr, "WARC-IP-Address: %s\r\n", ex->ip) < 0)
+		return -1;
+	return buf_printf(&w->hdr, "WARC-Concurrent-To: %s\r\n"
+			  "WARC-Warcinfo-ID: %s\r\n", concurrent, w->warcinfo_id);
+}
+
+static int write_request(struct warc_writer *w, const struct warc_exchange *ex,
+			 const char *id, const char *resp_id, const char *date,
+			 uint64_t *len)
+{
+	char digest[WARC_DIGEST_LEN + 1];
+
+	if (md_once(w, ex->request, ex->request_len, digest) < 0 ||
+	    head_common(&w->hdr, "request", id, date) < 0 ||
+	    head_exchange(w, ex, resp_id) < 0 ||
+	    head_block(&w->hdr, "application/http;msgtype=request", digest,
+		       NULL, ex->request_len) < 0)
+		return -1;
+	return write_record(w, ex->request, ex->request_len, NULL, len);
+}
+
+static int write_response(struct warc_writer *w, const struct warc_exchange *ex,
+			  const char *req_id, const char *date,
+			  struct warc_result *res)
+{
+	char digest[WARC_DIGEST_LEN + 1];
+	uint64_t body_len = ex->body ? spool_size(ex->body) : 0;
+
+	if (store_http_head(w, ex->resp_head, ex->resp_head_len) < 0 ||
+	    response_digests(w, ex->body, digest, res->payload_digest) < 0 ||
+	    head_common(&w->hdr, "response", res->record_id, date) < 0 ||
+	    head_exchange(w, ex, req_id) < 0 ||
+	    head_block(&w->hdr, "application/http;msgtype=response", digest,
+		       res->payload_digest, w->http.len + body_len) < 0)
+		return -1;
+	return write_record(w, w->http.p, w->http.len, ex->body,
+			    &res->response.length);
+}
+
+/* Field values go into the WARC header verbatim, so they must not be able
+ * to end it; the response head must end with its empty line for the
+ * payload to be found. */
+static int exchange_valid(const struct warc_exchange *ex)
+{
+	const char *h = ex->resp_head;
+	size_t n = ex->resp_head_len;
+
+	if (!ex->target_uri || strpbrk(ex->target_uri, "\r\n") ||
+	    (ex->ip && strpbrk(ex->ip, "\r\n")) ||
+	    (!ex->request && ex->request_len) || !h)
+		return 0;
+	return (n >= 2 && memcmp(h + n - 2, "\n\n", 2) == 0) ||
+	       (n >= 3 && memcmp(h + n - 3, "\n\r\n", 3) == 0);
+}
+
+int warc_write_exchange(struct warc_writer *w, const struct warc_exchange *ex,
+			struct warc_result *res)
+{
+	char req_id[UUID_LEN + 1], date[DATE_LEN];
+	int e;
+
+	if (!exchange_valid(ex)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (writer_maybe_rotate(w) < 0 || writer_uuid(w, req_id) < 0 ||
+	    writer_uuid(w, res->record_id) < 0)
+		return -1;
+	format_date(&ex->date, date);
+	if (write_request(w, ex, req_id, res->record_id, date,
+			  &res->request_length) < 0)
+		goto abort_exchange;
+	res->response.segment = w->segment;
+	res->response.offset = writer_pos(w);
+	if (write_response(w, ex, req_id, date, res) < 0 || writer_commit(w) < 0)
+		goto abort_exchange;
+	w->seg_exchanges++;
+	return 0;
+abort_exchange:
+	e = errno;
+	writer_abort(w);
+	errno = e;
+	return -1;
+}
+
+/* ---- reading ---- */
+
+struct reader {
+	int fd;
+	ZSTD_DCtx *dctx;
+	char *in, *out;
+	size_t in_cap, out_cap;
+};
+
+static void reader_close(struct reader *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	ZSTD_freeDCtx(r->dctx);
+	free(r->in);
+	free(r->out);
+}
+
+static int reader_open(struct reader *r, const char *dir, uint32_t segment)
+{
+	char *path;
+
+	r->in_cap = ZSTD_DStreamInSize();
+	r->out_cap = ZSTD_DStreamOutSize();
+	r->in = malloc(r->in_cap);
+	r->out = malloc(r->out_cap);
+	r->dctx = ZSTD_createDCtx();
+	if (!r->in || !r->out || !r->dctx || segment_path(dir, segment, &path) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	return r->fd < 0 ? -1 : 0;
+}
+
+/* Decompresses one chunk of the frame; *left is zstd's "bytes still
+ * expected" hint, 0 once the frame is complete.  Data after the end of the
+ * frame means the location was wrong. */
+static int reader_chunk(struct reader *r, size_t n, size_t *left,
+			int (*fn)(void *ctx, const void *buf, size_t len),
+			void *ctx)
+{
+	ZSTD_inBuffer in = { r->in, n, 0 };
+	int full = 0;
+
+	while (in.pos < in.size || (full && *left != 0)) {
+		ZSTD_outBuffer out = { r->out, r->out_cap, 0 };
+		int rc;
+
+		if (*left == 0) {
+			errno = EINVAL;
+			return -1;
+		}
+		*left = ZSTD_decompressStream(r->dctx, &out, &in);
+		if (ZSTD_isError(*left)) {
+			errno = EINVAL;
+			return -1;
+		}
+		full = out.pos == out.size;
+		if (out.pos > 0 && (rc = fn(ctx, r->out, out.pos)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int warc_read_record(const char *dir, const struct warc_location *loc,
+		     int (*fn)(void *ctx, const void *buf, size_t len),
+		     void *ctx)
+{
+	struct reader r = { .fd = -1 };
+	uint64_t off = loc->offset, end = loc->offset + loc->length;
+	size_t left = 1;
+	int rc = -1;
+
+	if (reader_open(&r, dir, loc->segment) < 0)
+		goto done;
+	while (off < end) {
+		size_t want = end - off < r.in_cap ? (size_t)(end - off) : r.in_cap;
+		ssize_t n = pread(r.fd, r.in, want, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			goto done;
+		}
+		off += (uint64_t)n;
+		rc = reader_chunk(&r, (size_t)n, &left, fn, ctx);
+		if (rc)
+			goto done;
+		rc = -1;
+	}
+	if (left == 0)
+		rc = 0;
+	else
+		errno = EINVAL;
+done:
+	reader_close(&r);
+	return rc;
+}
