@@ -110,6 +110,9 @@ int frontier_skip_revivable(enum frontier_skip skip)
 }
 
 static int fail(struct frontier *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int fail(struct frontier *f, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -137,7 +140,13 @@ static uint64_t seen_key(uint64_t hash)
 
 static struct seen *seen_slot(struct seen *table, size_t cap, uint64_t key)
 {
-	size_t i = (size_t)(key ^ (key >> 29)) & (cap - 1);
+	/* url_hash is FNV-1a, whose low bits mix poorly; the table indexes by
+	 * low bits, so mix first (the murmur3 finalizer) */
+	uint64_t x = key;
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	size_t i = (size_t)x & (cap - 1);
 	while (table[i].key && table[i].key != key)
 		i = (i + 1) & (cap - 1);
 	return &table[i];
