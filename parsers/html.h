@@ -10,6 +10,18 @@
  * valid until html_parser_free or html_parser_reset.  Caps bound memory
  * whatever the input: at most HTML_MAX_LINKS links, HTML_MAX_HREF bytes per
  * href (longer ones are dropped and counted), HTML_MAX_TITLE bytes of title.
+ *
+ * Charset, as browsers choose it, once per document from its first 1024
+ * bytes: a byte order mark, else the header charset, else a <meta charset>
+ * or <meta http-equiv=content-type> within those bytes, else UTF-8 if the
+ * first non-ASCII bytes are UTF-8 and windows-1252 if not.  Unknown names
+ * fall through to the next source; iso-8859-1 and us-ascii mean
+ * windows-1252.  Bad bytes never stop the parse: where the charset does not
+ * define them they become U+FFFD, and a stray byte in UTF-8 is read as the
+ * latin-1 character.  Output is always UTF-8.
+ *
+ * A parser is not shared between threads; different parsers may run in
+ * different threads once one html_parser_new has returned.
  */
 #ifndef CRAWLER_HTML_H
 #define CRAWLER_HTML_H
@@ -47,16 +59,17 @@ struct html_result {
 	size_t n_links;
 	size_t n_dropped;       /* links past HTML_MAX_LINKS or over HTML_MAX_HREF */
 	const char *base_href;  /* first <base href>, or NULL */
-	const char *title;      /* whitespace-collapsed <title> text, or NULL */
-	int meta_nofollow;      /* <meta name=robots|<crawler-ua> content=...nofollow|none> */
+	const char *title;      /* first <title>, whitespace-collapsed; "" if
+				 * empty, NULL if there is none */
+	int meta_nofollow;      /* <meta name=robots content=...nofollow|none> */
 	int meta_noindex;       /* ... noindex|none */
 };
 
 struct html_parser;
 
 /* Creates a parser.  `charset` is the charset from the Content-Type header
- * (e.g. "iso-8859-1"), or NULL to let the document (<meta charset>, BOM)
- * decide, defaulting to what libxml2 defaults to.  Returns NULL on OOM. */
+ * (e.g. "iso-8859-1"), or NULL to let the document decide (see above).
+ * Returns NULL on OOM. */
 struct html_parser *html_parser_new(const char *charset);
 
 /* Feeds the next chunk of the body.  Malformed HTML is never an error;
@@ -64,7 +77,8 @@ struct html_parser *html_parser_new(const char *charset);
 int html_parser_feed(struct html_parser *p, const char *data, size_t len);
 
 /* Ends the document and fills *out (owned by the parser).  Returns 0, or -1
- * on out-of-memory. */
+ * on out-of-memory.  Calling it again gives the same result; feeding after
+ * it is ignored until html_parser_reset. */
 int html_parser_finish(struct html_parser *p, struct html_result *out);
 
 /* Makes the parser ready for a new document (reusing its buffers) with a new
