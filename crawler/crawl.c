@@ -26,6 +26,7 @@
 #include "spool.h"
 #include "url.h"
 #include "warc.h"
+#include "work.h"
 
 #define WINDOW 256              /* queued URLs per host kept in memory */
 #define COMMIT_INTERVAL 0.25    /* seconds between database commits */
@@ -49,6 +50,7 @@ struct crawl {
 	struct dns *dns;
 	struct fetcher *fetcher;
 	struct warc_writer *warc;
+	struct work *work;
 	int64_t run_id;
 	struct loop_timer wake_timer, commit_timer, progress_timer;
 	enum stop stop;
@@ -303,78 +305,143 @@ static void handle_redirect(struct crawl *c, struct transfer *t, long status,
 
 /* ---- fetch results ---- */
 
-static int archive(struct crawl *c, struct transfer *t, struct frontier_fetch *r,
-		   struct warc_result *w)
+/* A finished transfer on its way through the worker and back. */
+struct job {
+	struct transfer *t;
+	long status;
+	char *content_type;        /* copy: the easy handle is not touched off the loop */
+	char ip[46];
+	int archive_errno;         /* set by the worker when the archive failed */
+	struct warc_result warc;
+	int parsed;                /* html holds the page's links */
+	struct html_result html;
+};
+
+static void job_free(struct job *j)
 {
-	const char *ip = NULL;
-	curl_easy_getinfo(t->easy, CURLINFO_PRIMARY_IP, &ip);
-	struct warc_exchange ex = {
-		.target_uri = t->url.url, .ip = ip && *ip ? ip : NULL,
-		.date = t->started,
-		.request = t->request.data, .request_len = t->request.len,
-		.resp_head = t->head.data, .resp_head_len = t->head.len,
-		.body = t->body,
-	};
-	if (warc_write_exchange(c->warc, &ex, w))
-		return fatal(c, "writing the archive in %s: %s", c->warc_dir, strerror(errno));
-	r->has_record = 1;
-	r->warc_segment = w->response.segment;
-	r->warc_offset = w->response.offset;
-	r->warc_length = w->response.length;
-	r->payload_digest = w->payload_digest;
-	return 0;
+	free(j->content_type);
+	free(j);
 }
 
-static void record_response(struct crawl *c, struct transfer *t, struct frontier_fetch *r)
+/* On the worker: archive the exchange, then parse an HTML body. */
+static int feed_parser(void *ctx, const void *buf, size_t len)
 {
-	static struct warc_result w;
-	static char detail[32];
-	static struct html_result res;
-	long status = 0;
-	const char *ctype = NULL;
-	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &ctype);
-	r->status = status;
-	r->content_type = ctype;
-	if (archive(c, t, r, &w))
+	return html_parser_feed(ctx, buf, len);
+}
+
+static void run_job(void *ctx, void *job)
+{
+	struct crawl *c = ctx;
+	struct job *j = job;
+	struct transfer *t = j->t;
+	struct warc_exchange ex = {
+		.target_uri = t->url.url, .ip = j->ip[0] ? j->ip : NULL, .date = t->started,
+		.request = t->request.data, .request_len = t->request.len,
+		.resp_head = t->head.data, .resp_head_len = t->head.len, .body = t->body,
+	};
+	if (warc_write_exchange(c->warc, &ex, &j->warc)) {
+		j->archive_errno = errno ? errno : EIO;
 		return;
-	if (status >= 400) {
-		snprintf(detail, sizeof detail, "HTTP %ld", status);
+	}
+	if (!t->is_html)
+		return;
+	const char *charset = t->charset[0] ? t->charset : NULL;
+	if (t->html ? html_parser_reset(t->html, charset) : !(t->html = html_parser_new(charset)))
+		return;
+	j->parsed = spool_each(t->body, feed_parser, t->html) == 0 &&
+		    html_parser_finish(t->html, &j->html) == 0;
+}
+
+/* On the loop: what the worker produced goes into the frontier. */
+static void record_response(struct crawl *c, struct job *j, struct frontier_fetch *r)
+{
+	static char detail[32];
+	r->status = j->status;
+	r->content_type = j->content_type;
+	if (j->archive_errno) {
+		fatal(c, "writing the archive in %s: %s", c->warc_dir, strerror(j->archive_errno));
+		r->state = "failed";
+		r->error = "aborted";
+		r->error_detail = "archive write failed";
+		return;
+	}
+	r->has_record = 1;
+	r->warc_segment = j->warc.response.segment;
+	r->warc_offset = j->warc.response.offset;
+	r->warc_length = j->warc.response.length;
+	r->payload_digest = j->warc.payload_digest;
+	if (j->status >= 400) {
+		snprintf(detail, sizeof detail, "HTTP %ld", j->status);
 		r->state = "failed";
 		r->error = "http";
 		r->error_detail = detail;
-	} else if (status >= 300) {
-		handle_redirect(c, t, status, r);
-	} else if (t->is_html && html_parser_finish(t->html, &res) == 0) {
-		r->title = res.title;
-		r->links = queue_links(c, t, &res);
+	} else if (j->status >= 300) {
+		handle_redirect(c, j->t, j->status, r);
+	} else if (j->parsed) {
+		r->title = j->html.title;
+		r->links = queue_links(c, j->t, &j->html);
 	}
+}
+
+static void finish_fetch(struct crawl *c, struct transfer *t, struct frontier_fetch *r)
+{
+	if (frontier_finish(c->fr, r))
+		fatal(c, "%s", frontier_errmsg(c->fr));
+	if (!strcmp(r->state, "done"))
+		c->stats.done++;
+	else
+		c->stats.failed++;
+	c->stats.bytes += (int64_t)t->received;
+	fetcher_release(c->fetcher, t);
+}
+
+static void on_job_done(void *ctx, void *job)
+{
+	struct crawl *c = ctx;
+	struct job *j = job;
+	struct frontier_fetch r = {.id = j->t->url.id, .state = "done",
+				   .fetched_at = loop_wall(),
+				   .length = (int64_t)j->t->received, .links = -1};
+	record_response(c, j, &r);
+	finish_fetch(c, j->t, &r);
+	job_free(j);
+}
+
+/* A response arrived whole: hand it to the worker. */
+static int submit_job(struct crawl *c, struct transfer *t)
+{
+	struct job *j = calloc(1, sizeof *j);
+	const char *ctype = NULL, *ip = NULL;
+	if (!j)
+		return -1;
+	j->t = t;
+	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &j->status);
+	curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &ctype);
+	curl_easy_getinfo(t->easy, CURLINFO_PRIMARY_IP, &ip);
+	snprintf(j->ip, sizeof j->ip, "%s", ip ? ip : "");
+	if ((ctype && !(j->content_type = strdup(ctype))) || work_submit(c->work, j)) {
+		job_free(j);
+		return -1;
+	}
+	return 0;
 }
 
 static void on_fetched(void *ctx, struct transfer *t, CURLcode rc)
 {
 	struct crawl *c = ctx;
-	struct frontier_fetch r = {.id = t->url.id, .state = "done",
-				   .fetched_at = loop_wall(), .length = (int64_t)t->received,
-				   .links = -1};
-	if (rc == CURLE_OK) {
-		record_response(c, t, &r);
-	} else {
-		r.state = "failed";
-		r.error = fetch_error_class(t, rc);
-		r.error_detail = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
-		if (t->spool_errno)
-			fatal(c, "spooling a body in %s: %s", c->cfg->dir, strerror(t->spool_errno));
-	}
-	if (frontier_finish(c->fr, &r))
-		fatal(c, "%s", frontier_errmsg(c->fr));
-	if (!strcmp(r.state, "done"))
-		c->stats.done++;
-	else
-		c->stats.failed++;
-	c->stats.bytes += (int64_t)t->received;
 	c->stats.inflight--;
 	sched_finished(c->sched, t->host);
+	if (rc == CURLE_OK && submit_job(c, t) == 0)
+		return;
+	struct frontier_fetch r = {.id = t->url.id, .state = "failed",
+				   .fetched_at = loop_wall(), .length = (int64_t)t->received,
+				   .links = -1};
+	r.error = rc == CURLE_OK ? "aborted" : fetch_error_class(t, rc);
+	r.error_detail = rc == CURLE_OK ? "out of memory"
+			 : t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
+	if (t->spool_errno)
+		fatal(c, "spooling a body in %s: %s", c->cfg->dir, strerror(t->spool_errno));
+	finish_fetch(c, t, &r);
 }
 
 /* ---- scheduling ---- */
@@ -441,7 +508,9 @@ static void fill(struct crawl *c)
 {
 	const struct opt_config *cfg = c->cfg;
 	double now = loop_now(c->loop), wake;
-	while (c->stop == RUNNING && fetcher_inflight(c->fetcher) < cfg->concurrency) {
+	/* transfers waiting for the worker count too: they hold memory */
+	while (c->stop == RUNNING && fetcher_inflight(c->fetcher) < cfg->concurrency &&
+	       work_pending(c->work) < cfg->concurrency) {
 		if (cfg->max_pages > 0 && c->stats.started >= cfg->max_pages) {
 			c->stop = STOP_GRACEFUL;
 			break;
@@ -534,7 +603,7 @@ static int finished(struct crawl *c)
 {
 	if (c->stop == STOP_ABORT)
 		return 1;
-	if (fetcher_inflight(c->fetcher) || dns_pending(c->dns))
+	if (fetcher_inflight(c->fetcher) || dns_pending(c->dns) || work_pending(c->work))
 		return 0;
 	return c->stop != RUNNING || !sched_busy(c->sched);
 }
@@ -739,6 +808,10 @@ static int open_parts(struct crawl *c)
 	};
 	if (!(c->fetcher = fetcher_new(c->loop, &fo, on_fetched, c, &err)))
 		goto failed;
+	if (!(c->work = work_new(c->loop, run_job, on_job_done, c))) {
+		err = strdup("cannot start the worker thread");
+		goto failed;
+	}
 	return 0;
 failed:
 	fprintf(stderr, "crawler: %s\n", err ? err : "out of memory");
@@ -776,6 +849,7 @@ static void close_parts(struct crawl *c)
 		loop_timer_cancel(c->loop, &c->commit_timer);
 		loop_timer_cancel(c->loop, &c->progress_timer);
 	}
+	work_free(&c->work);
 	fetcher_free(&c->fetcher);
 	if (c->fr && c->run_id > 0) {
 		if (frontier_requeue_leased(c->fr))

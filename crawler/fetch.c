@@ -56,16 +56,11 @@ static void on_body_start(struct transfer *t)
 {
 	long status = 0;
 	const char *ctype = NULL;
-	char charset[64];
 	t->body_seen = 1;
 	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &ctype);
-	if (status < 200 || status >= 300 || !ctype ||
-	    !html_content_type_parse(ctype, charset, sizeof charset))
-		return;
-	if (t->html ? html_parser_reset(t->html, charset[0] ? charset : NULL) == 0
-		    : (t->html = html_parser_new(charset[0] ? charset : NULL)) != NULL)
-		t->is_html = 1;
+	t->is_html = status >= 200 && status < 300 && ctype &&
+		     html_content_type_parse(ctype, t->charset, sizeof t->charset);
 }
 
 static size_t on_body(char *data, size_t size, size_t n, void *ud)
@@ -82,8 +77,6 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
 		t->spool_errno = errno;
 		return 0;
 	}
-	if (t->is_html && html_parser_feed(t->html, data, len))
-		t->is_html = 0;
 	t->received += len;
 	return len;
 }
@@ -160,7 +153,7 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *ud)
 			     loop_now(f->loop) + (double)timeout_ms / 1000.0);
 }
 
-static void release(struct fetcher *f, struct transfer *t)
+void fetcher_release(struct fetcher *f, struct transfer *t)
 {
 	free(t->url.url);
 	t->url.url = NULL;
@@ -183,7 +176,6 @@ static void check_done(struct fetcher *f)
 		f->inflight--;
 		t->state = TRANSFER_DONE;
 		f->done(f->done_ctx, t, rc);
-		release(f, t);
 	}
 }
 
@@ -268,7 +260,6 @@ static void set_fixed_options(struct fetcher *f, struct transfer *t)
 	curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);
 	curl_easy_setopt(e, CURLOPT_DEBUGDATA, t);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
-	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 }
 
 static struct transfer *get_transfer(struct fetcher *f)
@@ -314,6 +305,7 @@ int fetcher_start(struct fetcher *f, struct host *h, struct sched_url *u)
 	t->url = *u;
 	t->request.len = t->head.len = 0;
 	t->body_seen = t->is_html = t->too_large = t->spool_errno = 0;
+	t->charset[0] = 0;
 	t->received = 0;
 	t->errbuf[0] = 0;
 	spool_reset(t->body);
@@ -322,7 +314,7 @@ int fetcher_start(struct fetcher *f, struct host *h, struct sched_url *u)
 	curl_easy_setopt(t->easy, CURLOPT_RESOLVE, h->resolve);
 	t->state = TRANSFER_ACTIVE;
 	if (curl_multi_add_handle(f->multi, t->easy) != CURLM_OK) {
-		release(f, t);
+		fetcher_release(f, t);
 		return -1;
 	}
 	f->inflight++;

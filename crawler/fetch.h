@@ -5,11 +5,12 @@
  *
  * A transfer captures what the WARC needs: the request header block as sent,
  * the response header block as received, and the body streamed into a spool
- * (memory up to a bound, then a temporary file), and feeds an HTML body to
- * the link extractor as it arrives.  Bodies over max_size are aborted.
+ * (memory up to a bound, then a temporary file), and notes whether the body
+ * is HTML to parse and in which charset.  Bodies over max_size are aborted.
  *
- * Ownership: the fetcher owns transfers; a finished transfer is handed to
- * the done callback and returns to the fetcher's pool when it returns.
+ * Ownership: the fetcher owns transfers; a finished transfer is lent to the
+ * done callback, which gives it back with fetcher_release when it is done
+ * with it (possibly later, after work on another thread).
  */
 #ifndef CRAWLER_FETCH_H
 #define CRAWLER_FETCH_H
@@ -43,7 +44,7 @@ struct fetch_options {
 enum transfer_state {
 	TRANSFER_IDLE,    /* in the pool */
 	TRANSFER_ACTIVE,  /* in the multi handle */
-	TRANSFER_DONE,    /* finished, being handed to the done callback */
+	TRANSFER_DONE,    /* finished, lent to the done callback's owner */
 };
 
 struct transfer {
@@ -56,8 +57,10 @@ struct transfer {
 	struct capbuf request;    /* request header block as sent */
 	struct capbuf head;       /* response header block as received */
 	struct spool *body;
-	struct html_parser *html; /* fed while the body arrives, when is_html */
-	int body_seen, is_html;
+	struct html_parser *html; /* for the owner's use; kept across transfers */
+	int body_seen;
+	int is_html;              /* a 2xx text/html or xhtml body */
+	char charset[64];         /* from Content-Type, "" when none */
 	int too_large;            /* body or header over its cap: aborted */
 	int spool_errno;          /* writing the spool failed */
 	uint64_t received;
@@ -67,7 +70,8 @@ struct transfer {
 
 struct fetcher;
 
-/* Called once per finished transfer with curl's result. */
+/* Called once per finished transfer with curl's result; the callback owns t
+ * until it calls fetcher_release. */
 typedef void (*fetch_done_fn)(void *ctx, struct transfer *t, CURLcode rc);
 
 struct fetcher *fetcher_new(struct loop *loop, const struct fetch_options *o,
@@ -79,6 +83,10 @@ void fetcher_free(struct fetcher **f);
  * whose address is resolved.  Returns 0, or -1 (u->url is then freed). */
 int fetcher_start(struct fetcher *f, struct host *h, struct sched_url *u);
 
+/* Returns a finished transfer to the pool. */
+void fetcher_release(struct fetcher *f, struct transfer *t);
+
+/* Transfers on the network. */
 int fetcher_inflight(const struct fetcher *f);
 
 /* The failure class ("connect", "timeout", "too_large", ...) of a transfer
