@@ -348,8 +348,12 @@ static void run_job(void *ctx, void *job)
 	const char *charset = t->charset[0] ? t->charset : NULL;
 	if (t->html ? html_parser_reset(t->html, charset) : !(t->html = html_parser_new(charset)))
 		return;
-	j->parsed = spool_each(t->body, feed_parser, t->html) == 0 &&
-		    html_parser_finish(t->html, &j->html) == 0;
+	const void *body;
+	size_t len;
+	int fed = spool_memory(t->body, &body, &len)
+			  ? html_parser_feed_last(t->html, body, len)
+			  : spool_each(t->body, feed_parser, t->html);
+	j->parsed = fed == 0 && html_parser_finish(t->html, &j->html) == 0;
 }
 
 /* On the loop: what the worker produced goes into the frontier. */

@@ -66,6 +66,7 @@ struct doc_state {
 	size_t title_len;
 	int meta_nofollow, meta_noindex;
 	int oom, finished;
+	int terminated;            /* libxml2 was told the document ended */
 };
 
 struct html_parser {
@@ -489,14 +490,21 @@ static size_t utf8_trim(const char *s, size_t len)
 static int push(struct html_parser *p, const char *data, size_t len,
 		int terminate)
 {
+	/* the end goes with the last bytes: libxml2 2.9's push parser costs
+	 * about twice as much when it must rescan for the ends of tags in data
+	 * it was not told is final */
 	while (len > 0 && !p->d.oom) {
 		int n = len > CHUNK_MAX ? CHUNK_MAX : (int)len;
-		htmlParseChunk(p->ctxt, data, n, 0);
+		int last = terminate && (size_t)n == len;
+		htmlParseChunk(p->ctxt, data, n, last);
+		p->d.terminated |= last;
 		data += n;
 		len -= (size_t)n;
 	}
-	if (terminate && !p->d.oom)
+	if (terminate && !p->d.terminated && !p->d.oom) {
 		htmlParseChunk(p->ctxt, NULL, 0, 1);
+		p->d.terminated = 1;
+	}
 	if (p->ctxt->errNo == XML_ERR_NO_MEMORY)
 		p->d.oom = 1;
 	return p->d.oom ? -1 : 0;
@@ -826,11 +834,12 @@ struct html_parser *html_parser_new(const char *charset)
 	return p;
 }
 
-int html_parser_feed(struct html_parser *p, const char *data, size_t len)
+static int feed(struct html_parser *p, const char *data, size_t len,
+		int terminate)
 {
 	if (p->d.oom)
 		return -1;
-	if (p->d.finished || len == 0)
+	if (p->d.finished)
 		return 0;
 	if (!p->ctxt) {
 		size_t n = PRESCAN_LEN - p->d.head_len;
@@ -841,18 +850,28 @@ int html_parser_feed(struct html_parser *p, const char *data, size_t len)
 		data += n;
 		len -= n;
 		if (p->d.head_len < PRESCAN_LEN)
-			return 0;
+			return 0; /* a short last chunk is parsed by end_document */
 		if (start_parse(p))
 			return -1;
 	}
-	return len > 0 ? push_decoded(p, data, len, 0) : 0;
+	return len > 0 || terminate ? push_decoded(p, data, len, terminate) : 0;
+}
+
+int html_parser_feed(struct html_parser *p, const char *data, size_t len)
+{
+	return feed(p, data, len, 0);
+}
+
+int html_parser_feed_last(struct html_parser *p, const char *data, size_t len)
+{
+	return feed(p, data, len, 1);
 }
 
 /* Ends the parse, frees libxml2's context early (the result does not need
  * it) and turns arena offsets into pointers. */
 static void end_document(struct html_parser *p)
 {
-	if (p->ctxt || start_parse(p) == 0)
+	if ((p->ctxt || start_parse(p) == 0) && !p->d.terminated)
 		push_decoded(p, NULL, 0, 1);
 	if (p->ctxt) {
 		htmlFreeParserCtxt(p->ctxt);

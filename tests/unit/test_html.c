@@ -357,6 +357,47 @@ static void test_chunked(void)
 	free(sevens);
 }
 
+/* Parses doc with html_parser_feed for the first `split` bytes and
+ * html_parser_feed_last for the rest. */
+static int parse_last(const char *charset, const char *doc, size_t len,
+		      size_t split)
+{
+	if (html_parser_reset(P, charset) || html_parser_feed(P, doc, split) ||
+	    html_parser_feed_last(P, doc + split, len - split))
+		return -1;
+	return html_parser_finish(P, &R);
+}
+
+/* feed_last gives the result of feed + finish: short documents (inside the
+ * charset prescan), long ones, split anywhere, and decoded ones. */
+static void test_feed_last(void)
+{
+	char long_doc[4096], latin1[2048];
+	snprintf(long_doc, sizeof long_doc, "<!-- %0*d -->%s", 2000, 0, mixed_doc);
+	snprintf(latin1, sizeof latin1, "<p>%0*d</p><a href='caf\xe9'>c</a><title>\xe9t\xe9</title>",
+		 1500, 0);
+	struct {
+		const char *charset, *doc;
+	} cases[] = {{NULL, mixed_doc}, {NULL, long_doc}, {"iso-8859-1", latin1}};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		size_t len = strlen(cases[i].doc);
+		CHECK(parse_in(cases[i].charset, cases[i].doc, len, 0) == 0);
+		char *want = serialize();
+		size_t splits[] = {0, 10, len / 2, len};
+		for (size_t j = 0; j < sizeof splits / sizeof *splits; j++) {
+			CHECK(parse_last(cases[i].charset, cases[i].doc, len, splits[j]) == 0);
+			char *got = serialize();
+			CHECK_STR(got, want);
+			free(got);
+		}
+		free(want);
+	}
+	CHECK(parse_last("iso-8859-1", latin1, strlen(latin1), 0) == 0);
+	CHECK(find("caf\xc3\xa9", HTML_LINK_A) == 1);
+	CHECK(parse_last(NULL, long_doc, strlen(long_doc), 0) == 0);
+	CHECK(R.n_links == 8 && strcmp(href_at(7), "/last") == 0);
+}
+
 static void test_reuse(void)
 {
 	CHECK(parse(NULL, mixed_doc) == 0);
@@ -500,6 +541,7 @@ int main(void)
 	test_decoding();
 	test_content_type();
 	test_chunked();
+	test_feed_last();
 	test_reuse();
 	test_caps();
 	test_not_links();
