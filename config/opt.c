@@ -96,7 +96,7 @@ static const struct opt_row rows[] = {
 	  .cmds = OPT_CMD_CRAWL, .help = "never follow URLs that match REGEX" },
 	{ .name = "user-agent", .letter = 'U', .arg = "STR", .type = OPT_STRING,
 	  AT(user_agent), .cmds = OPT_CMD_CRAWL, .def = "crawler/" CRAWLER_VERSION,
-	  .help = "User-Agent header, also the name matched in robots.txt" },
+	  .help = "User-Agent header sent with every request" },
 	{ .name = "dns-servers", .arg = "LIST", .type = OPT_STRING,
 	  AT(dns_servers), .cmds = OPT_CMD_CRAWL, .check = check_dns_servers,
 	  .help = "resolve with these servers: IP[:PORT],... (IPv6 as [ADDR]:PORT)" },
