@@ -21,7 +21,7 @@
 #include "html.h"
 #include "loop.h"
 #include "progress.h"
-#include "sched.h"
+#include "scheduler.h"
 #include "scope.h"
 #include "spool.h"
 #include "url.h"

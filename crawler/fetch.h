@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "sched.h"
+#include "scheduler.h"
 
 struct loop;
 struct spool;

@@ -19,8 +19,7 @@ struct loop {
 	double now;
 	struct watch *watches; /* indexed by fd */
 	size_t n_watches;
-	struct loop_timer **heap;
-	size_t heap_n, heap_cap;
+	struct heap timers; /* of struct loop_timer */
 };
 
 static double monotonic(void)
@@ -58,7 +57,7 @@ void loop_free(struct loop **lp)
 		return;
 	close(l->epfd);
 	free(l->watches);
-	free(l->heap);
+	heap_free(&l->timers);
 	free(l);
 	*lp = NULL;
 }
@@ -106,81 +105,32 @@ int loop_watch(struct loop *l, int fd, unsigned events, loop_io_fn fn,
 	return rc;
 }
 
-/* ---- timer heap ---- */
-
-static void heap_set(struct loop *l, size_t i, struct loop_timer *t)
-{
-	l->heap[i] = t;
-	t->slot = i + 1;
-}
-
-static void heap_up(struct loop *l, size_t i)
-{
-	struct loop_timer *t = l->heap[i];
-	while (i > 0) {
-		size_t parent = (i - 1) / 2;
-		if (l->heap[parent]->due <= t->due)
-			break;
-		heap_set(l, i, l->heap[parent]);
-		i = parent;
-	}
-	heap_set(l, i, t);
-}
-
-static void heap_down(struct loop *l, size_t i)
-{
-	struct loop_timer *t = l->heap[i];
-	for (;;) {
-		size_t child = 2 * i + 1;
-		if (child >= l->heap_n)
-			break;
-		if (child + 1 < l->heap_n &&
-		    l->heap[child + 1]->due < l->heap[child]->due)
-			child++;
-		if (t->due <= l->heap[child]->due)
-			break;
-		heap_set(l, i, l->heap[child]);
-		i = child;
-	}
-	heap_set(l, i, t);
-}
+/* ---- timers ---- */
 
 void loop_timer_cancel(struct loop *l, struct loop_timer *t)
 {
-	if (!t->slot)
-		return;
-	size_t i = t->slot - 1;
-	t->slot = 0;
-	struct loop_timer *last = l->heap[--l->heap_n];
-	if (i == l->heap_n)
-		return;
-	heap_set(l, i, last);
-	heap_down(l, i);
-	heap_up(l, last->slot - 1);
+	if (heap_contains(&t->node))
+		heap_remove(&l->timers, &t->node);
 }
 
 int loop_timer_at(struct loop *l, struct loop_timer *t, double due)
 {
-	loop_timer_cancel(l, t);
-	if (l->heap_n == l->heap_cap) {
-		size_t cap = l->heap_cap ? l->heap_cap * 2 : 16;
-		struct loop_timer **h = realloc(l->heap, cap * sizeof *h);
-		if (!h)
-			return -1;
-		l->heap = h;
-		l->heap_cap = cap;
+	if (heap_contains(&t->node)) {
+		t->node.key = due;
+		heap_update(&l->timers, &t->node);
+		return 0;
 	}
-	t->due = due;
-	heap_set(l, l->heap_n++, t);
-	heap_up(l, l->heap_n - 1);
-	return 0;
+	t->node.key = due;
+	return heap_add(&l->timers, &t->node);
 }
 
 static void run_due_timers(struct loop *l)
 {
-	while (l->heap_n && l->heap[0]->due <= l->now) {
-		struct loop_timer *t = l->heap[0];
-		loop_timer_cancel(l, t);
+	struct heap_node *top;
+	while ((top = heap_top(&l->timers)) && top->key <= l->now) {
+		/* the node is the timer's first member */
+		struct loop_timer *t = (struct loop_timer *)top;
+		heap_remove(&l->timers, top);
 		t->fn(t->ctx);
 	}
 }
@@ -189,8 +139,9 @@ int loop_run_once(struct loop *l, double max_wait)
 {
 	struct epoll_event events[256];
 	double wait = max_wait;
-	if (l->heap_n) {
-		double until = l->heap[0]->due - monotonic();
+	struct heap_node *top = heap_top(&l->timers);
+	if (top) {
+		double until = top->key - monotonic();
 		if (until < wait)
 			wait = until > 0 ? until : 0;
 	}

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "heap.h"
+
 struct loop;
 
 #define LOOP_READ 1u
@@ -23,10 +25,9 @@ typedef void (*loop_io_fn)(void *ctx, int fd, unsigned events);
 typedef void (*loop_timer_fn)(void *ctx);
 
 struct loop_timer {
-	double due;        /* monotonic seconds */
+	struct heap_node node; /* key: when it is due, monotonic seconds */
 	loop_timer_fn fn;
 	void *ctx;
-	size_t slot;       /* heap index + 1; 0 when not pending */
 };
 
 struct loop *loop_new(void);
@@ -47,7 +48,7 @@ int loop_timer_at(struct loop *l, struct loop_timer *t, double due);
 void loop_timer_cancel(struct loop *l, struct loop_timer *t);
 static inline int loop_timer_pending(const struct loop_timer *t)
 {
-	return t->slot != 0;
+	return heap_contains(&t->node);
 }
 
 /* Waits for the next events or due timer (at most max_wait seconds) and

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io.h"
+
 #define SPOOL_IO_SIZE (64 * 1024)   /* chunk size for replaying the file */
 #define SPOOL_MIN_ALLOC 4096
 
@@ -64,21 +66,6 @@ static int spool_open_file(const char *dir)
 	return fd;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 /* Grows the buffer geometrically up to mem_limit; returns the room now
  * available, at least `want` unless the limit is reached. */
@@ -127,7 +114,7 @@ int spool_write(struct spool *s, const void *data, size_t len)
 		if (s->fd < 0)
 			return -1;
 	}
-	if (write_all(s->fd, p, len) < 0)
+	if (io_write_all(s->fd, p, len) < 0)
 		return -1;
 	s->file_len += len;
 	return 0;

@@ -40,6 +40,8 @@
 #include <openssl/evp.h>
 #include <zstd.h>
 
+#include "io.h"
+
 #define OUT_CAP (512 * 1024)   /* compressed bytes buffered per writer */
 #define RANDOM_POOL 256        /* getrandom never returns short reads
 				* up to 256 bytes */
@@ -208,25 +210,10 @@ static int md_once(struct warc_writer *w, const void *p, size_t len,
 
 /* ---- output: zstd frames into w->out, pushed with write(2) ---- */
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 static int writer_push(struct warc_writer *w)
 {
-	if (write_all(w->fd, w->out.p, w->out.len) < 0)
+	if (io_write_all(w->fd, w->out.p, w->out.len) < 0)
 		return -1;
 	w->flushed += w->out.len;
 	w->out.len = 0;

@@ -1,7 +1,8 @@
-/* sched: hosts, windows and the ready-time heap.  See sched.h. */
-#include "sched.h"
+/* scheduler: hosts, windows and the ready-time heap.  See sched.h. */
+#include "scheduler.h"
 
 #include <curl/curl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,8 +13,7 @@ struct sched {
 	double delay;
 	size_t window;
 	struct strmap *hosts; /* origin -> struct host */
-	struct host **heap;
-	size_t heap_n, heap_cap;
+	struct heap ready;    /* hosts that may start a transfer, by time */
 };
 
 struct sched *sched_new(int per_host, double delay, size_t window)
@@ -47,7 +47,7 @@ void sched_free(struct sched **sp)
 	if (!s)
 		return;
 	strmap_free(&s->hosts, free_host);
-	free(s->heap);
+	heap_free(&s->ready);
 	free(s);
 	*sp = NULL;
 }
@@ -86,7 +86,8 @@ static int parse_origin(struct host *h)
 struct host *sched_host_add(struct sched *s, const char *origin, size_t len)
 {
 	struct host *h = calloc(1, sizeof *h);
-	if (!h || !(h->origin = strndup(origin, len)) || parse_origin(h) ||
+	if (!h || heap_reserve(&s->ready, strmap_count(s->hosts) + 1) ||
+	    !(h->origin = strndup(origin, len)) || parse_origin(h) ||
 	    strmap_put(s->hosts, origin, len, h)) {
 		if (h) {
 			free(h->origin);
@@ -98,66 +99,11 @@ struct host *sched_host_add(struct sched *s, const char *origin, size_t len)
 	return h;
 }
 
-/* ---- the heap, ordered by next_start ---- */
+/* ---- readiness ---- */
 
-static void heap_set(struct sched *s, size_t i, struct host *h)
+static struct host *host_of(struct heap_node *node)
 {
-	s->heap[i] = h;
-	h->heap_slot = i + 1;
-}
-
-static void heap_up(struct sched *s, size_t i)
-{
-	struct host *h = s->heap[i];
-	while (i > 0 && s->heap[(i - 1) / 2]->next_start > h->next_start) {
-		heap_set(s, i, s->heap[(i - 1) / 2]);
-		i = (i - 1) / 2;
-	}
-	heap_set(s, i, h);
-}
-
-static void heap_down(struct sched *s, size_t i)
-{
-	struct host *h = s->heap[i];
-	for (;;) {
-		size_t c = 2 * i + 1;
-		if (c >= s->heap_n)
-			break;
-		if (c + 1 < s->heap_n && s->heap[c + 1]->next_start < s->heap[c]->next_start)
-			c++;
-		if (h->next_start <= s->heap[c]->next_start)
-			break;
-		heap_set(s, i, s->heap[c]);
-		i = c;
-	}
-	heap_set(s, i, h);
-}
-
-static void heap_remove(struct sched *s, struct host *h)
-{
-	size_t i = h->heap_slot - 1;
-	h->heap_slot = 0;
-	struct host *last = s->heap[--s->heap_n];
-	if (i == s->heap_n)
-		return;
-	heap_set(s, i, last);
-	heap_down(s, i);
-	heap_up(s, last->heap_slot - 1);
-}
-
-static int heap_add(struct sched *s, struct host *h)
-{
-	if (s->heap_n == s->heap_cap) {
-		size_t cap = s->heap_cap ? s->heap_cap * 2 : 64;
-		struct host **heap = realloc(s->heap, cap * sizeof *heap);
-		if (!heap)
-			return -1;
-		s->heap = heap;
-		s->heap_cap = cap;
-	}
-	heap_set(s, s->heap_n++, h);
-	heap_up(s, s->heap_n - 1);
-	return 0;
+	return (struct host *)((char *)node - offsetof(struct host, ready));
 }
 
 static int eligible(const struct sched *s, const struct host *h)
@@ -168,34 +114,32 @@ static int eligible(const struct sched *s, const struct host *h)
 
 void sched_update(struct sched *s, struct host *h)
 {
-	int in = h->heap_slot != 0, want = eligible(s, h);
+	int in = heap_contains(&h->ready), want = eligible(s, h);
 	if (in && !want)
-		heap_remove(s, h);
+		heap_remove(&s->ready, &h->ready);
 	else if (!in && want)
-		heap_add(s, h);
-	else if (in) {
-		heap_down(s, h->heap_slot - 1);
-		heap_up(s, h->heap_slot - 1);
-	}
+		heap_add(&s->ready, &h->ready); /* room reserved by sched_host_add */
+	else if (in)
+		heap_update(&s->ready, &h->ready);
 }
 
 struct host *sched_next(struct sched *s, double now, double *wake)
 {
+	struct heap_node *top = heap_top(&s->ready);
 	*wake = 0;
-	if (!s->heap_n)
+	if (!top)
 		return NULL;
-	struct host *h = s->heap[0];
-	if (h->next_start > now) {
-		*wake = h->next_start;
+	if (top->key > now) {
+		*wake = top->key;
 		return NULL;
 	}
-	heap_remove(s, h);
-	return h;
+	heap_remove(&s->ready, top);
+	return host_of(top);
 }
 
 int sched_busy(const struct sched *s)
 {
-	return s->heap_n != 0;
+	return heap_top(&s->ready) != NULL;
 }
 
 /* ---- windows ---- */
@@ -247,7 +191,7 @@ int sched_take(struct host *h, struct sched_url *u)
 void sched_started(struct sched *s, struct host *h, double now)
 {
 	h->inflight++;
-	h->next_start = now + s->delay;
+	h->ready.key = now + s->delay;
 	sched_update(s, h);
 }
 

@@ -1,4 +1,4 @@
-/* sched: the politeness scheduler.  Each host (origin) has a window of queued
+/* scheduler: the politeness scheduler.  Each host (origin) has a window of queued
  * URLs loaded from the frontier on demand, a count of transfers in flight,
  * the earliest time it may be contacted again, and its DNS state.  Hosts that
  * have work and room are kept in a heap ordered by that time, so picking the
@@ -15,6 +15,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "heap.h"
 
 struct curl_slist;
 
@@ -44,11 +46,11 @@ struct host {
 	double dns_expires;   /* monotonic */
 	struct curl_slist *resolve; /* "name:port:ip" for CURLOPT_RESOLVE */
 	int inflight;
-	double next_start;    /* monotonic: earliest next request start */
+	struct heap_node ready; /* key: earliest next request start (monotonic);
+				 * in the heap while the host has work and room */
 	struct sched_url *window;
 	size_t win_head, win_len, win_cap;
 	int db_more;          /* the frontier holds queued URLs not in the window */
-	size_t heap_slot;     /* heap index + 1; 0 when not in the heap */
 };
 
 struct sched;

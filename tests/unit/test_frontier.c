@@ -1,0 +1,115 @@
+/* frontier: dedup, revival of path-dependent skips, windows of queued URLs,
+ * leases returning to the queue on reopen, redirect chains, counts. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "frontier.h"
+#include "url.h"
+
+static char dir[] = "/tmp/test_frontier_XXXXXX";
+static char path[256];
+
+static int64_t add(struct frontier *f, const char *url, int64_t host,
+		   enum frontier_skip skip, int depth, enum frontier_found *found)
+{
+	struct frontier_url u = {.url = url, .len = strlen(url),
+				 .hash = url_hash(url, strlen(url)), .host_id = host,
+				 .skip = skip, .depth = depth, .via = "a"};
+	int64_t id = -1;
+	CHECK(frontier_discover(f, &u, found, &id) == 0);
+	return id;
+}
+
+static void count_row(void *ctx, int64_t id, const char *url, int depth, int hops)
+{
+	(*(int *)ctx)++;
+}
+
+static void test_dedup_and_revive(struct frontier *f, int64_t host)
+{
+	enum frontier_found found;
+	int64_t a = add(f, "http://h/a", host, FRONTIER_QUEUE, 1, &found);
+	CHECK(found == FRONTIER_NEW && a > 0);
+	CHECK(add(f, "http://h/a", host, FRONTIER_QUEUE, 1, &found) == a);
+	CHECK(found == FRONTIER_KNOWN);
+	CHECK(frontier_seen(f, url_hash("http://h/a", 10)) == FRONTIER_QUEUE);
+	CHECK(frontier_seen(f, url_hash("http://h/zz", 11)) == -1);
+
+	/* nofollow first, then a followable link: queued */
+	int64_t b = add(f, "http://h/b", host, FRONTIER_SKIP_NOFOLLOW, 1, &found);
+	CHECK(found == FRONTIER_NEW);
+	CHECK(add(f, "http://h/b", host, FRONTIER_SKIP_DEPTH, 5, &found) == b);
+	CHECK(found == FRONTIER_KNOWN);
+	CHECK(add(f, "http://h/b", host, FRONTIER_QUEUE, 2, &found) == b);
+	CHECK(found == FRONTIER_REVIVED);
+	CHECK(frontier_seen(f, url_hash("http://h/b", 10)) == FRONTIER_QUEUE);
+
+	/* out of scope is final */
+	add(f, "http://x/c", 0, FRONTIER_SKIP_SCOPE_HOST, 1, &found);
+	CHECK(add(f, "http://x/c", 0, FRONTIER_QUEUE, 1, &found) > 0);
+	CHECK(found == FRONTIER_KNOWN);
+}
+
+static void test_queue_and_leases(struct frontier *f, int64_t host)
+{
+	int n = 0;
+	CHECK(frontier_queued(f, host, 10, count_row, &n) == 2); /* a and b */
+	CHECK(n == 2);
+	int64_t id;
+	const char *state;
+	int hops;
+	CHECK(frontier_lookup(f, "http://h/a", url_hash("http://h/a", 10), &id, &state, &hops) == 0);
+	CHECK(frontier_lease(f, id) == 0);
+	n = 0;
+	CHECK(frontier_queued(f, host, 10, count_row, &n) == 1);
+	CHECK(frontier_lookup(f, "http://h/none", url_hash("http://h/none", 13), &id, &state, &hops) == 1);
+}
+
+int main(void)
+{
+	char *err = NULL;
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/crawl.db", dir);
+	struct frontier *f = frontier_open(path, &err);
+	CHECK(f != NULL);
+	if (!f)
+		return check_report();
+	int64_t host = frontier_host(f, "http://h", "h");
+	CHECK(host > 0 && frontier_host(f, "http://h", "h") == host);
+	test_dedup_and_revive(f, host);
+	test_queue_and_leases(f, host);
+
+	enum frontier_found found;
+	int64_t a = add(f, "http://h/r1", host, FRONTIER_QUEUE, 0, &found);
+	int64_t b = add(f, "http://h/r2", host, FRONTIER_QUEUE, 0, &found);
+	CHECK(frontier_redirect(f, a, b, 301, "/r2", 1.0) == 0);
+	CHECK(frontier_in_chain(f, b, a, 10) == 1);
+	CHECK(frontier_in_chain(f, a, b, 10) == 0);
+	frontier_close(&f);
+	CHECK(f == NULL);
+
+	/* reopened: the lease went back to the queue, dedup table reloaded */
+	f = frontier_open(path, &err);
+	CHECK(f != NULL);
+	struct frontier_counts c;
+	CHECK(frontier_count(f, &c) == 0);
+	CHECK(c.queued == 4 && c.skipped == 1 && c.done == 0);
+	CHECK(frontier_seen(f, url_hash("http://x/c", 10)) == FRONTIER_SKIP_SCOPE_HOST);
+	frontier_close(&f);
+
+	/* an unusable path is an error naming it */
+	f = frontier_open("/nonexistent-dir/crawl.db", &err);
+	CHECK(f == NULL && err && strstr(err, "/nonexistent-dir/crawl.db"));
+	free(err);
+	unlink(path);
+	char wal[300];
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	unlink(wal);
+	snprintf(wal, sizeof wal, "%s-shm", path);
+	unlink(wal);
+	rmdir(dir);
+	return check_report();
+}
