@@ -84,19 +84,14 @@ static int is_ip_literal(const char *name)
 	return inet_pton(AF_INET, name, buf) == 1 || inet_pton(AF_INET6, name, buf) == 1;
 }
 
-/* The scheduler's host for the origin of canonical URL canon, created (with
- * its database row) on first sight; NULL on error. */
-static struct host *host_for(struct crawl *c, const char *canon, size_t len)
+/* The scheduler's host for a canonical origin ("scheme://host[:port]"),
+ * created (with its database row) on first sight; NULL on error. */
+static struct host *host_for_origin(struct crawl *c, const char *origin, size_t len)
 {
-	const char *name;
-	size_t name_len;
-	size_t origin_len = url_origin(canon, len, &name, &name_len);
-	if (!origin_len)
-		return NULL;
-	struct host *h = sched_host_find(c->sched, canon, origin_len);
+	struct host *h = sched_host_find(c->sched, origin, len);
 	if (h)
 		return h;
-	if (!(h = sched_host_add(c->sched, canon, origin_len))) {
+	if (!(h = sched_host_add(c->sched, origin, len))) {
 		fatal(c, "out of memory");
 		return NULL;
 	}
@@ -108,6 +103,15 @@ static struct host *host_for(struct crawl *c, const char *canon, size_t len)
 	if (is_ip_literal(h->name))
 		h->dns = HOST_DNS_LITERAL;
 	return h;
+}
+
+/* The host of canonical URL canon. */
+static struct host *host_for(struct crawl *c, const char *canon, size_t len)
+{
+	const char *name;
+	size_t name_len;
+	size_t origin_len = url_origin(canon, len, &name, &name_len);
+	return origin_len ? host_for_origin(c, canon, origin_len) : NULL;
 }
 
 static void on_dns(void *ctx, const char *ip, const char *error, double ttl);
@@ -745,7 +749,7 @@ static int add_seeds(struct crawl *c, const struct seeds *seeds)
 static void add_queued_host(void *ctx, int64_t host_id, const char *origin)
 {
 	struct crawl *c = ctx;
-	struct host *h = host_for(c, origin, strlen(origin));
+	struct host *h = host_for_origin(c, origin, strlen(origin));
 	if (h)
 		sched_more_in_db(c->sched, h);
 }
