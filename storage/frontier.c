@@ -10,7 +10,7 @@
 
 #include "schema_sql.h"
 
-#define SCHEMA_VERSION "1"
+#define SCHEMA_VERSION 2
 
 /* Dedup table entry.  Ids are stored in 32 bits: a crawl database holds
  * fewer than 4 billion URLs. */
@@ -52,7 +52,8 @@ static const char *const stmt_sql[ST__N] = {
 	[ST_FINISH] = "UPDATE urls SET state=?, fetched_at=?, status=?,"
 		      " content_type=?, length=?, title=?, links=?, error=?,"
 		      " error_detail=?, warc_segment=?, warc_offset=?,"
-		      " warc_length=?, payload_digest=? WHERE id=?",
+		      " warc_length=?, payload_digest=?, warc_request_length=?,"
+		      " extracted=? WHERE id=?",
 	[ST_FAIL] = "UPDATE urls SET state='failed', error=?, error_detail=?,"
 		    " fetched_at=? WHERE id=?",
 	[ST_REDIRECT] = "INSERT INTO redirects(from_id, to_id, status, location, at)"
@@ -213,6 +214,34 @@ static int load_seen(struct frontier *f)
 	return rc == SQLITE_DONE ? 0 : db_fail(f, "loading URLs");
 }
 
+/* Brings a database written by an older version to the current schema. */
+static int migrate(struct frontier *f)
+{
+	static const char *const steps[] = {
+		/* 1 -> 2: extraction results and the request record's length */
+		"ALTER TABLE urls ADD COLUMN warc_request_length INTEGER;"
+		"ALTER TABLE urls ADD COLUMN extracted TEXT;",
+	};
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(f->db, "SELECT value FROM meta WHERE key='schema_version'",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(f, "reading the schema version");
+	/* no version yet: the tables were just created as they are now */
+	int version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : SCHEMA_VERSION;
+	sqlite3_finalize(st);
+	if (version > SCHEMA_VERSION)
+		return fail(f, "written by a newer crawler (schema %d, this one knows %d)",
+			    version, SCHEMA_VERSION);
+	for (; version < SCHEMA_VERSION; version++)
+		if (sqlite3_exec(f->db, steps[version - 1], NULL, NULL, NULL) != SQLITE_OK)
+			return db_fail(f, "upgrading the schema");
+	char sql[128];
+	snprintf(sql, sizeof sql,
+		 "INSERT OR REPLACE INTO meta VALUES('schema_version', '%d')", SCHEMA_VERSION);
+	return sqlite3_exec(f->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0
+	       : db_fail(f, "recording the schema version");
+}
+
 static int setup_db(struct frontier *f)
 {
 	static const char pragmas[] =
@@ -221,17 +250,20 @@ static int setup_db(struct frontier *f)
 		"PRAGMA cache_size=-65536;"
 		"PRAGMA temp_store=MEMORY;";
 	char *msg = NULL;
+	/* CREATE IF NOT EXISTS leaves an older database's tables as they
+	 * were; migrate() adds what they lack */
 	if (sqlite3_exec(f->db, pragmas, NULL, NULL, &msg) != SQLITE_OK ||
-	    sqlite3_exec(f->db, frontier_schema_sql, NULL, NULL, &msg) != SQLITE_OK ||
-	    sqlite3_exec(f->db,
-			 "INSERT OR IGNORE INTO meta VALUES('schema_version', '" SCHEMA_VERSION "');"
-			 /* leases of a process that died go back to the queue */
-			 "UPDATE urls SET state='queued' WHERE state='leased';",
-			 NULL, NULL, &msg) != SQLITE_OK) {
+	    sqlite3_exec(f->db, frontier_schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
 		fail(f, "%s", msg ? msg : sqlite3_errmsg(f->db));
 		sqlite3_free(msg);
 		return -1;
 	}
+	if (migrate(f))
+		return -1;
+	/* leases of a process that died go back to the queue */
+	if (sqlite3_exec(f->db, "UPDATE urls SET state='queued' WHERE state='leased'",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(f, "requeueing leases");
 	for (int i = 0; i < ST__N; i++)
 		if (sqlite3_prepare_v3(f->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 				       &f->st[i], NULL) != SQLITE_OK)
@@ -551,8 +583,10 @@ int frontier_finish(struct frontier *f, const struct frontier_fetch *r)
 		sqlite3_bind_int64(st, 11, (int64_t)r->warc_offset);
 		sqlite3_bind_int64(st, 12, (int64_t)r->warc_length);
 		bind_text(st, 13, r->payload_digest);
+		sqlite3_bind_int64(st, 14, (int64_t)r->warc_request_length);
 	}
-	sqlite3_bind_int64(st, 14, r->id);
+	bind_text(st, 15, r->extracted);
+	sqlite3_bind_int64(st, 16, r->id);
 	return run(f, ST_FINISH, "recording a fetch");
 }
 

@@ -80,7 +80,9 @@ struct frontier_fetch {
 	int has_record;           /* the WARC fields below are set */
 	uint32_t warc_segment;
 	uint64_t warc_offset, warc_length;
+	uint64_t warc_request_length; /* the request record, just before */
 	const char *payload_digest;
+	const char *extracted;    /* JSON object, or NULL */
 };
 
 /* Opens (creating when missing) the database at path, in WAL mode, and loads

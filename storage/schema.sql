@@ -1,4 +1,4 @@
--- crawl.db schema (version 1). SQLite, WAL mode. Readable with the sqlite3 shell
+-- crawl.db schema (version 2). SQLite, WAL mode. Readable with the sqlite3 shell
 -- while a crawl runs. This file is compiled into the binary (storage/db.c).
 --
 -- Times are Unix epoch seconds (REAL, fractional). Hashes are url_hash() as a
@@ -45,7 +45,9 @@ CREATE TABLE IF NOT EXISTS urls (
   warc_segment   INTEGER,            -- response record: crawl-NNNNN.warc.zst
   warc_offset    INTEGER,            -- byte offset of its zstd frame
   warc_length    INTEGER,            -- compressed length of the frame
-  payload_digest TEXT                -- "sha1:BASE32" of the body
+  warc_request_length INTEGER,       -- the request record's frame, just before it
+  payload_digest TEXT,               -- "sha1:BASE32" of the body
+  extracted      TEXT                -- JSON object of --extract fields, when rules apply
 );
 CREATE INDEX IF NOT EXISTS urls_hash ON urls(hash);
 CREATE INDEX IF NOT EXISTS urls_queued ON urls(host_id, id) WHERE state = 'queued';

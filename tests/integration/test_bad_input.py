@@ -1,6 +1,8 @@
 """Bad input from the user stops the crawler with one clear message naming
 the input; bad input from the web fails only the URL that carried it."""
+import contextlib
 import os
+import subprocess
 
 import pytest
 
@@ -56,15 +58,31 @@ def test_dir_under_a_regular_file(crawler, tmp_path):
 	assert res.stderr.startswith("crawler: ") and target in res.stderr, res
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
-def test_dir_under_a_read_only_dir(crawler, tmp_path):
-	ro = tmp_path / "ro"
-	ro.mkdir()
-	ro.chmod(0o555)
-	target = str(ro / "crawl")
-	res = crawler.run("crawl", "--dir", target, "http://127.0.0.1:9/")
-	assert res.rc != 0, res
-	assert res.stderr.startswith("crawler: ") and target in res.stderr, res
+@contextlib.contextmanager
+def unwritable_dir(path):
+	"""A directory nobody may write into: mode 0555 stops ordinary users, the
+	immutable attribute stops root too."""
+	path.mkdir()
+	if os.geteuid() == 0:
+		subprocess.run(["chattr", "+i", str(path)], check=True)
+	else:
+		path.chmod(0o555)
+	try:
+		yield path
+	finally:
+		if os.geteuid() == 0:
+			subprocess.run(["chattr", "-i", str(path)], check=True)
+		path.chmod(0o755)
+
+
+@pytest.mark.parametrize("inside", [True, False], ids=["new-dir-inside", "the-dir-itself"])
+def test_unwritable_dir(crawler, tmp_path, inside):
+	with unwritable_dir(tmp_path / "ro") as ro:
+		target = str(ro / "crawl") if inside else str(ro)
+		res = crawler.run("crawl", "--dir", target, "http://127.0.0.1:9/")
+		assert res.rc == 2, res
+		assert res.stderr.startswith("crawler: ") and target in res.stderr, res
+		assert os.listdir(str(ro)) == []
 
 
 def test_bad_config_value(crawler, tmp_path):

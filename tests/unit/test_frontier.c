@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "check.h"
 #include "frontier.h"
 #include "url.h"
@@ -68,6 +70,61 @@ static void test_queue_and_leases(struct frontier *f, int64_t host)
 	CHECK(frontier_lookup(f, "http://h/none", url_hash("http://h/none", 13), &id, &state, &hops) == 1);
 }
 
+static int has_column(const char *db_path, const char *column)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int found = 0;
+	if (sqlite3_open(db_path, &db) != SQLITE_OK)
+		return 0;
+	if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('urls')", -1, &st,
+			       NULL) == SQLITE_OK) {
+		while (sqlite3_step(st) == SQLITE_ROW)
+			found |= strcmp((const char *)sqlite3_column_text(st, 0), column) == 0;
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return found;
+}
+
+/* A database written by schema version 1 gains the version 2 columns and
+ * keeps its rows. */
+static void test_migration(void)
+{
+	char v1[300], *err = NULL;
+	snprintf(v1, sizeof v1, "%s/v1.db", dir);
+	sqlite3 *db;
+	CHECK(sqlite3_open(v1, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db,
+			   "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
+			   "INSERT INTO meta VALUES('schema_version', '1');"
+			   "CREATE TABLE urls(id INTEGER PRIMARY KEY, url TEXT NOT NULL,"
+			   " hash INTEGER NOT NULL, host_id INTEGER, state TEXT NOT NULL,"
+			   " reason TEXT, depth INTEGER NOT NULL, parent_id INTEGER,"
+			   " via TEXT NOT NULL, redirect_hops INTEGER NOT NULL DEFAULT 0,"
+			   " discovered_at REAL NOT NULL, fetched_at REAL, status INTEGER,"
+			   " content_type TEXT, length INTEGER, title TEXT, links INTEGER,"
+			   " error TEXT, error_detail TEXT, warc_segment INTEGER,"
+			   " warc_offset INTEGER, warc_length INTEGER, payload_digest TEXT);"
+			   "INSERT INTO urls(url, hash, state, depth, via, discovered_at)"
+			   " VALUES('http://h/old', 1, 'done', 0, 'seed', 0);",
+			   NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	CHECK(!has_column(v1, "extracted"));
+	struct frontier *f = frontier_open(v1, &err);
+	CHECK(f != NULL);
+	struct frontier_counts c;
+	CHECK(f && frontier_count(f, &c) == 0 && c.done == 1);
+	frontier_close(&f);
+	CHECK(has_column(v1, "extracted") && has_column(v1, "warc_request_length"));
+	/* opening again does not try to add them twice */
+	f = frontier_open(v1, &err);
+	CHECK(f != NULL);
+	frontier_close(&f);
+	free(err);
+	unlink(v1);
+}
+
 int main(void)
 {
 	char *err = NULL;
@@ -100,6 +157,8 @@ int main(void)
 	CHECK(frontier_seen(f, url_hash("http://x/c", 10)) == FRONTIER_SKIP_SCOPE_HOST);
 	frontier_close(&f);
 
+	test_migration();
+
 	/* an unusable path is an error naming it */
 	f = frontier_open("/nonexistent-dir/crawl.db", &err);
 	CHECK(f == NULL && err && strstr(err, "/nonexistent-dir/crawl.db"));
@@ -110,6 +169,8 @@ int main(void)
 	unlink(wal);
 	snprintf(wal, sizeof wal, "%s-shm", path);
 	unlink(wal);
-	rmdir(dir);
+	char cmd[400];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	CHECK(system(cmd) == 0);
 	return check_report();
 }
