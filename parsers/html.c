@@ -10,15 +10,15 @@
  * Decoding is done here, not by libxml2: its iconv path stops the whole
  * parse at the first byte the charset does not define (and says so on
  * stderr), which real pages hit.  The charset is chosen once, from the
- * first PRESCAN_LEN bytes, as browsers do: byte order mark, else the header
- * charset, else <meta charset> in those bytes, else a guess (UTF-8 when the
- * first non-ASCII byte starts UTF-8, else windows-1252).  UTF-8 goes to
- * libxml2 as is; anything else through iconv, with U+FFFD for bad bytes.
+ * first CHARSET_PRESCAN_LEN bytes, as browsers do (parsers/charset.h), or
+ * failing that guessed: UTF-8 when the first non-ASCII byte starts UTF-8,
+ * else windows-1252.  UTF-8 goes to libxml2 as is; anything else through
+ * iconv, with U+FFFD for bad bytes.
  */
 #include "html.h"
 
-#include <errno.h>
-#include <iconv.h>
+#include "charset.h"
+
 #include <libxml/HTMLparser.h>
 #include <libxml/parserInternals.h>
 #include <stdlib.h>
@@ -30,11 +30,6 @@
 #define PARSE_OPTIONS                                                   \
 	(HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | \
 	 HTML_PARSE_NONET | HTML_PARSE_COMPACT | HTML_PARSE_IGNORE_ENC)
-#define CHARSET_MAX 64        /* longer charset names count as unknown */
-#define PRESCAN_LEN 1024      /* bytes held back to choose the charset */
-#define CARRY_MAX 16          /* longest incomplete sequence iconv may leave */
-#define CONV_OUT 16384
-#define REPLACEMENT "\xEF\xBF\xBD"
 #define CHUNK_MAX (1 << 30)   /* htmlParseChunk takes an int */
 #define ARENA_MIN 16384
 #define ARENA_KEEP (1u << 20) /* bigger arenas are given back on reset */
@@ -45,18 +40,14 @@ enum title_state { TITLE_NOT_SEEN, TITLE_OPEN, TITLE_CLOSED };
 
 enum rel_token { REL_NOFOLLOW = 1, REL_STYLESHEET = 2, REL_ICON = 4 };
 
-enum decoder {
-	DECODE_GUESS, /* no charset known, and only ASCII seen so far */
-	DECODE_UTF8,  /* bytes go to libxml2 as they are */
-	DECODE_ICONV, /* bytes go through cd first */
-};
-
 /* Everything html_parser_reset clears. */
 struct doc_state {
-	char head[PRESCAN_LEN];
+	char head[CHARSET_PRESCAN_LEN]; /* bytes held back to choose the charset */
 	size_t head_len;
-	enum decoder decoder;
-	char carry[CARRY_MAX]; /* a sequence cut by a chunk end */
+	/* CHARSET_GUESS while no charset is known and only ASCII was seen;
+	 * CHARSET_UTF8: bytes go to libxml2 as they are */
+	enum charset_decoder decoder;
+	char carry[CHARSET_CARRY_MAX]; /* a sequence cut by a chunk end */
 	size_t carry_len;
 	size_t n_links, n_dropped, arena_len;
 	size_t base_off;
@@ -70,10 +61,9 @@ struct doc_state {
 };
 
 struct html_parser {
-	htmlParserCtxtPtr ctxt;    /* NULL until PRESCAN_LEN bytes (or finish) */
-	char charset[CHARSET_MAX]; /* from Content-Type, "" when none */
-	iconv_t cd;                /* kept across documents with one charset */
-	char cd_charset[CHARSET_MAX];
+	htmlParserCtxtPtr ctxt;    /* NULL until the prescan bytes (or finish) */
+	char charset[CHARSET_NAME_MAX]; /* from Content-Type, "" when none */
+	struct charset cs;         /* kept across documents */
 	char *arena;               /* hrefs, each NUL-terminated */
 	size_t arena_cap;
 	struct html_link *links;   /* href set only by finish */
@@ -81,37 +71,11 @@ struct html_parser {
 	size_t links_cap;
 	struct doc_state d;
 	char title[HTML_MAX_TITLE + 1];
-	char conv_out[CONV_OUT];
-};
-
-/* Labels browsers read as windows-1252 or UTF-8 (WHATWG Encoding). */
-static const char *const cp1252_labels[] = {
-	"iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "l1", "us-ascii",
-	"ascii", "cp1252", "windows-1252", NULL,
-};
-static const char *const utf8_labels[] = {
-	"utf-8", "utf8", "unicode-1-1-utf-8", NULL,
-};
-
-static const struct bom {
-	const char *bytes;
-	size_t len;
-	const char *charset;
-} boms[] = {
-	{ "\xEF\xBB\xBF", 3, "UTF-8" },
-	{ "\xFE\xFF", 2, "UTF-16BE" },
-	{ "\xFF\xFE", 2, "UTF-16LE" },
 };
 
 static int is_ws(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
-}
-
-/* strchr(set, c) without the match on NUL, for bytes from the network. */
-static int in_set(char c, const char *set)
-{
-	return c != 0 && strchr(set, c) != NULL;
 }
 
 /* Moves *s past separators and then past one token; 0 when none is left. */
@@ -469,13 +433,6 @@ static const htmlSAXHandler sax = {
 	.serror = on_structured_error,
 };
 
-/* The length of the UTF-8 sequence lead starts, 0 if it cannot start one. */
-static size_t utf8_seq_len(unsigned char lead)
-{
-	return lead >= 0xF5 ? 0 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 :
-	       lead >= 0xC2 ? 2 : lead >= 0x80 ? 0 : 1;
-}
-
 /* Drops a UTF-8 sequence cut short by the title cap. */
 static size_t utf8_trim(const char *s, size_t len)
 {
@@ -484,7 +441,8 @@ static size_t utf8_trim(const char *s, size_t len)
 		i--;
 	if (i == 0)
 		return len;
-	return len - (i - 1) < utf8_seq_len((unsigned char)s[i - 1]) ? i - 1 : len;
+	size_t want = charset_utf8_seq_len((unsigned char)s[i - 1]);
+	return len - (i - 1) < want ? i - 1 : len;
 }
 
 static int push(struct html_parser *p, const char *data, size_t len,
@@ -508,199 +466,6 @@ static int push(struct html_parser *p, const char *data, size_t len,
 	if (p->ctxt->errNo == XML_ERR_NO_MEMORY)
 		p->d.oom = 1;
 	return p->d.oom ? -1 : 0;
-}
-
-/* Converts in[0..len) and pushes the UTF-8; returns how many bytes at the
- * end form an incomplete sequence (at most CARRY_MAX), or -1 on OOM. */
-static ssize_t convert(struct html_parser *p, const char *in, size_t len,
-		       int terminate)
-{
-	char *ip = (char *)in;
-	while (len > 0) {
-		char *op = p->conv_out;
-		size_t room = sizeof p->conv_out;
-		int err = iconv(p->cd, &ip, &len, &op, &room) == (size_t)-1 ?
-				  errno : 0;
-		if (op > p->conv_out &&
-		    push(p, p->conv_out, (size_t)(op - p->conv_out), 0))
-			return -1;
-		if (err == EINVAL && !terminate && len < CARRY_MAX)
-			return (ssize_t)len;
-		if (err != 0 && err != E2BIG) {
-			if (push(p, REPLACEMENT, 3, 0))
-				return -1;
-			ip++;
-			len--;
-		}
-	}
-	return 0;
-}
-
-static int label_in(const char *name, const char *const *labels)
-{
-	for (; *labels; labels++)
-		if (strcasecmp(name, *labels) == 0)
-			return 1;
-	return 0;
-}
-
-/* Unknown names are not an error: the caller goes on to the next source. */
-static enum decoder use_charset(struct html_parser *p, const char *name)
-{
-	if (label_in(name, utf8_labels))
-		return DECODE_UTF8;
-	if (label_in(name, cp1252_labels))
-		name = "WINDOWS-1252";
-	if (p->cd != (iconv_t)-1 && strcasecmp(p->cd_charset, name) == 0) {
-		iconv(p->cd, NULL, NULL, NULL, NULL);
-		return DECODE_ICONV;
-	}
-	if (strlen(name) >= sizeof p->cd_charset)
-		return DECODE_GUESS;
-	if (p->cd != (iconv_t)-1)
-		iconv_close(p->cd);
-	p->cd = iconv_open("UTF-8", name);
-	if (p->cd == (iconv_t)-1)
-		return DECODE_GUESS;
-	strcpy(p->cd_charset, name);
-	return DECODE_ICONV;
-}
-
-/* Reads the attribute at *sp in a tag bounded by end; 0 at '>' or end. */
-static int next_attr(const char **sp, const char *end, const char **name,
-		     size_t *name_len, const char **value, size_t *value_len)
-{
-	const char *s = *sp;
-	while (s < end && (is_ws((unsigned char)*s) || *s == '/'))
-		s++;
-	if (s == end || *s == '>')
-		return 0;
-	for (*name = s; s < end && !in_set(*s, WS "=>/"); s++)
-		;
-	*name_len = (size_t)(s - *name);
-	while (s < end && is_ws((unsigned char)*s))
-		s++;
-	*value = s;
-	*value_len = 0;
-	if (s < end && *s == '=') {
-		s++;
-		while (s < end && is_ws((unsigned char)*s))
-			s++;
-		char quote = s < end && (*s == '"' || *s == '\'') ? *s++ : 0;
-		for (*value = s; s < end && (quote ? *s != quote :
-					     !in_set(*s, WS ">")); s++)
-			;
-		*value_len = (size_t)(s - *value);
-		s += s < end && quote;
-	}
-	*sp = s;
-	return 1;
-}
-
-static void copy_lower(char *dst, size_t cap, const char *s, size_t len)
-{
-	if (len >= cap)
-		return;
-	for (size_t i = 0; i < len; i++)
-		dst[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
-	dst[len] = 0;
-}
-
-/* "text/html; charset=x" in a meta content attribute (HTML's "extract a
- * character encoding from a meta element"). */
-static void content_charset(const char *s, size_t len, char *out, size_t cap)
-{
-	for (size_t i = 0; i + 7 < len; i++) {
-		if (strncasecmp(s + i, "charset", 7) != 0)
-			continue;
-		size_t j = i + 7;
-		while (j < len && is_ws((unsigned char)s[j]))
-			j++;
-		if (j == len || s[j] != '=')
-			continue;
-		for (j++; j < len && is_ws((unsigned char)s[j]); j++)
-			;
-		char quote = j < len && (s[j] == '"' || s[j] == '\'') ? s[j++] : 0;
-		size_t n = 0;
-		while (j + n < len && (quote ? s[j + n] != quote :
-				       !in_set(s[j + n], WS ";")))
-			n++;
-		copy_lower(out, cap, s + j, n);
-		return;
-	}
-}
-
-/* The charset a <meta> tag (s just past "<meta") declares, into out. */
-static void meta_charset(const char *s, const char *end, char *out,
-			 size_t cap)
-{
-	const char *name, *value;
-	size_t name_len, value_len;
-	int content_type = 0;
-	char from_content[CHARSET_MAX] = "";
-	while (next_attr(&s, end, &name, &name_len, &value, &value_len)) {
-		if (token_is(name, name_len, "charset")) {
-			copy_lower(out, cap, value, value_len);
-			return;
-		}
-		if (token_is(name, name_len, "http-equiv"))
-			content_type = token_is(value, value_len, "content-type");
-		else if (token_is(name, name_len, "content"))
-			content_charset(value, value_len, from_content,
-					sizeof from_content);
-	}
-	if (content_type)
-		copy_lower(out, cap, from_content, strlen(from_content));
-}
-
-/* A simpler take on HTML's prescan: the first <meta> declaring a charset
- * (comments and other tags are not skipped).  utf-16 in a meta can only be
- * wrong, since the meta itself was readable as ASCII. */
-static void prescan(const char *s, size_t len, char *out, size_t cap)
-{
-	const char *end = s + len;
-	out[0] = 0;
-	for (const char *t = s; !out[0] && (t = memchr(t, '<', (size_t)(end - t)));
-	     t++) {
-		if (end - t > 6 && strncasecmp(t + 1, "meta", 4) == 0 &&
-		    (is_ws((unsigned char)t[5]) || t[5] == '/'))
-			meta_charset(t + 5, end, out, cap);
-	}
-	if (strncmp(out, "utf-16", 6) == 0)
-		copy_lower(out, cap, "utf-8", 5);
-}
-
-static enum decoder choose_decoder(struct html_parser *p, size_t *skip)
-{
-	for (size_t i = 0; i < sizeof boms / sizeof boms[0]; i++) {
-		if (p->d.head_len >= boms[i].len &&
-		    memcmp(p->d.head, boms[i].bytes, boms[i].len) == 0) {
-			*skip = boms[i].len;
-			return use_charset(p, boms[i].charset);
-		}
-	}
-	*skip = 0;
-	enum decoder decoder = DECODE_GUESS;
-	if (p->charset[0])
-		decoder = use_charset(p, p->charset);
-	if (decoder == DECODE_GUESS) {
-		char meta[CHARSET_MAX];
-		prescan(p->d.head, p->d.head_len, meta, sizeof meta);
-		if (meta[0])
-			decoder = use_charset(p, meta);
-	}
-	return decoder;
-}
-
-static int utf8_seq_ok(const unsigned char *s, size_t len)
-{
-	size_t want = utf8_seq_len(s[0]);
-	if (want == 0 || len < want)
-		return 0;
-	for (size_t i = 1; i < want; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-	return 1;
 }
 
 /* libxml2 is told it gets UTF-8, with its UTF-8 handler installed: bad
@@ -743,19 +508,19 @@ static int guess_decoder(struct html_parser *p, const char **data,
 	memcpy(seq, p->d.carry, n);
 	for (size_t j = 0; n < sizeof seq && j < *len; j++)
 		seq[n++] = (unsigned char)(*data)[j];
-	if (n < utf8_seq_len(seq[0]) && !terminate) {
+	if (n < charset_utf8_seq_len(seq[0]) && !terminate) {
 		memcpy(p->d.carry + p->d.carry_len, *data, *len);
 		p->d.carry_len += *len;
 		*len = 0;
 		return 1;
 	}
-	p->d.decoder = DECODE_UTF8;
-	if (!utf8_seq_ok(seq, n) &&
-	    use_charset(p, "windows-1252") == DECODE_ICONV)
-		p->d.decoder = DECODE_ICONV;
+	p->d.decoder = CHARSET_UTF8;
+	if (!charset_utf8_seq_ok(seq, n) &&
+	    charset_use(&p->cs, "windows-1252") == CHARSET_ICONV)
+		p->d.decoder = CHARSET_ICONV;
 	if (tell_utf8(p))
 		return -1;
-	if (p->d.decoder == DECODE_UTF8 && p->d.carry_len > 0) {
+	if (p->d.decoder == CHARSET_UTF8 && p->d.carry_len > 0) {
 		if (push(p, p->d.carry, p->d.carry_len, 0))
 			return -1;
 		p->d.carry_len = 0;
@@ -763,25 +528,31 @@ static int guess_decoder(struct html_parser *p, const char **data,
 	return 0;
 }
 
+static int push_sink(void *arg, const char *utf8, size_t len)
+{
+	return push(arg, utf8, len, 0);
+}
+
 /* Feeds the decoder; an incomplete sequence left by one chunk is completed
  * a byte at a time from the next. */
 static int push_decoded(struct html_parser *p, const char *data, size_t len,
 			int terminate)
 {
-	if (p->d.decoder == DECODE_GUESS) {
+	if (p->d.decoder == CHARSET_GUESS) {
 		int undecided = guess_decoder(p, &data, &len, terminate);
 		if (undecided)
 			return undecided < 0 ? -1 : terminate ? push(p, NULL, 0, 1) : 0;
 	}
-	if (p->d.decoder != DECODE_ICONV)
+	if (p->d.decoder != CHARSET_ICONV)
 		return push(p, data, len, terminate);
 	while (p->d.carry_len > 0 && (len > 0 || terminate)) {
 		if (len > 0) {
 			p->d.carry[p->d.carry_len++] = *data++;
 			len--;
 		}
-		ssize_t left = convert(p, p->d.carry, p->d.carry_len,
-				       terminate && len == 0);
+		ssize_t left = charset_convert(&p->cs, p->d.carry,
+					       p->d.carry_len,
+					       terminate && len == 0, push_sink, p);
 		if (left < 0)
 			return -1;
 		memmove(p->d.carry, p->d.carry + p->d.carry_len - (size_t)left,
@@ -789,7 +560,8 @@ static int push_decoded(struct html_parser *p, const char *data, size_t len,
 		p->d.carry_len = (size_t)left;
 	}
 	if (len > 0) {
-		ssize_t left = convert(p, data, len, terminate);
+		ssize_t left = charset_convert(&p->cs, data, len, terminate,
+					       push_sink, p);
 		if (left < 0)
 			return -1;
 		memcpy(p->d.carry, data + len - (size_t)left, (size_t)left);
@@ -801,7 +573,8 @@ static int push_decoded(struct html_parser *p, const char *data, size_t len,
 static int start_parse(struct html_parser *p)
 {
 	size_t skip;
-	p->d.decoder = choose_decoder(p, &skip);
+	p->d.decoder = charset_choose(&p->cs, p->d.head, p->d.head_len,
+				      p->charset, &skip);
 	p->ctxt = htmlCreatePushParserCtxt((htmlSAXHandlerPtr)&sax, p, NULL, 0,
 					   NULL, XML_CHAR_ENCODING_NONE);
 	if (!p->ctxt) {
@@ -809,7 +582,7 @@ static int start_parse(struct html_parser *p)
 		return -1;
 	}
 	htmlCtxtUseOptions(p->ctxt, PARSE_OPTIONS);
-	if (p->d.decoder != DECODE_GUESS && tell_utf8(p))
+	if (p->d.decoder != CHARSET_GUESS && tell_utf8(p))
 		return -1;
 	return push_decoded(p, p->d.head + skip, p->d.head_len - skip, 0);
 }
@@ -828,7 +601,7 @@ struct html_parser *html_parser_new(const char *charset)
 	struct html_parser *p = calloc(1, sizeof *p);
 	if (!p)
 		return NULL;
-	p->cd = (iconv_t)-1;
+	charset_init(&p->cs);
 	xmlInitParser();
 	set_charset(p, charset);
 	return p;
@@ -842,14 +615,14 @@ static int feed(struct html_parser *p, const char *data, size_t len,
 	if (p->d.finished)
 		return 0;
 	if (!p->ctxt) {
-		size_t n = PRESCAN_LEN - p->d.head_len;
+		size_t n = CHARSET_PRESCAN_LEN - p->d.head_len;
 		if (n > len)
 			n = len;
 		memcpy(p->d.head + p->d.head_len, data, n);
 		p->d.head_len += n;
 		data += n;
 		len -= n;
-		if (p->d.head_len < PRESCAN_LEN)
+		if (p->d.head_len < CHARSET_PRESCAN_LEN)
 			return 0; /* a short last chunk is parsed by end_document */
 		if (start_parse(p))
 			return -1;
@@ -932,8 +705,7 @@ void html_parser_free(struct html_parser **pp)
 	struct html_parser *p = *pp;
 	if (p->ctxt)
 		htmlFreeParserCtxt(p->ctxt);
-	if (p->cd != (iconv_t)-1)
-		iconv_close(p->cd);
+	charset_close(&p->cs);
 	free(p->arena);
 	free(p->links);
 	free(p->offs);
@@ -966,7 +738,7 @@ int html_content_type_parse(const char *content_type, char *charset,
 		s += quote != NULL;
 		len = strcspn(s, quote ? quote : ";" WS);
 		if (token_is(name, name_len, "charset")) {
-			copy_lower(charset, cap, s, len);
+			charset_copy_lower(charset, cap, s, len);
 			break;
 		}
 	}
