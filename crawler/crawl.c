@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "dns.h"
+#include "extract.h"
 #include "fetch.h"
 #include "frontier.h"
 #include "html.h"
@@ -46,6 +48,7 @@ struct crawl {
 	struct loop *loop;
 	struct frontier *fr;
 	struct scope *scope;
+	struct extract_rules *rules; /* NULL without --extract; the worker's */
 	struct sched *sched;
 	struct dns *dns;
 	struct fetcher *fetcher;
@@ -105,36 +108,31 @@ static struct host *host_for_origin(struct crawl *c, const char *origin, size_t 
 	return h;
 }
 
-/* The host of canonical URL canon. */
+/* The host of canonical URL canon.  Hosts are keyed by origin without
+ * userinfo: credentials in a URL do not make another server. */
 static struct host *host_for(struct crawl *c, const char *canon, size_t len)
 {
 	const char *name;
-	size_t name_len;
-	size_t origin_len = url_origin(canon, len, &name, &name_len);
-	return origin_len ? host_for_origin(c, canon, origin_len) : NULL;
+	size_t name_len, origin_len = url_origin(canon, len, &name, &name_len);
+	if (!origin_len)
+		return NULL;
+	const char *after_scheme = strstr(canon, "://") + 3;
+	if (name == after_scheme)
+		return host_for_origin(c, canon, origin_len);
+	char key[URL_MAX];
+	size_t scheme_len = (size_t)(after_scheme - canon);
+	size_t rest = origin_len - (size_t)(name - canon);
+	memcpy(key, canon, scheme_len);
+	memcpy(key + scheme_len, name, rest);
+	return host_for_origin(c, key, scheme_len + rest);
 }
-
-static void on_dns(void *ctx, const char *ip, const char *error, double ttl);
-
-struct dns_request {
-	struct crawl *crawl;
-	struct host *host;
-};
 
 static void start_dns(struct crawl *c, struct host *h)
 {
-	struct dns_request *r = malloc(sizeof *r);
-	if (!r) {
-		fatal(c, "out of memory");
-		return;
-	}
-	*r = (struct dns_request){c, h};
 	h->dns = HOST_DNS_WAIT;
 	sched_update(c->sched, h);
-	if (dns_resolve(c->dns, h->name, on_dns, r)) {
-		free(r);
+	if (dns_resolve(c->dns, h->name, h))
 		fatal(c, "out of memory");
-	}
 }
 
 static int set_resolve(struct host *h, const char *ip)
@@ -151,16 +149,22 @@ static int set_resolve(struct host *h, const char *ip)
 	return 0;
 }
 
-static void on_dns(void *ctx, const char *ip, const char *error, double ttl)
+static void on_dns(void *ctx, void *arg, const char *ip, const char *error,
+		   double ttl)
 {
-	struct dns_request *r = ctx;
-	struct crawl *c = r->crawl;
-	struct host *h = r->host;
-	free(r);
+	struct crawl *c = ctx;
+	struct host *h = arg;
+	double now = loop_now(c->loop);
 	if (ip && set_resolve(h, ip) == 0) {
 		h->dns = HOST_DNS_OK;
 		snprintf(h->ip, sizeof h->ip, "%s", ip);
-		h->dns_expires = loop_now(c->loop) + ttl;
+		h->dns_expires = now + ttl;
+	} else if (h->ip[0]) {
+		/* a failed refresh of a name that resolved before: keep using the
+		 * address we had rather than fail a healthy host's URLs */
+		h->dns = HOST_DNS_OK;
+		h->dns_expires = now + DNS_MIN_TTL;
+		ip = h->ip;
 	} else {
 		h->dns = HOST_DNS_FAILED;
 		snprintf(h->dns_error, sizeof h->dns_error, "%s: %s", h->name,
@@ -319,12 +323,51 @@ struct job {
 	struct warc_result warc;
 	int parsed;                /* html holds the page's links */
 	struct html_result html;
+	char *extracted;           /* JSON from the extraction rules, or NULL */
 };
 
 static void job_free(struct job *j)
 {
 	free(j->content_type);
+	free(j->extracted);
 	free(j);
+}
+
+static int append_body(void *ctx, const void *buf, size_t len)
+{
+	struct capbuf *b = ctx;
+	if (b->len + len > b->cap) {
+		char *d = realloc(b->data, b->len + len);
+		if (!d)
+			return -1;
+		b->data = d;
+		b->cap = b->len + len;
+	}
+	memcpy(b->data + b->len, buf, len);
+	b->len += len;
+	return 0;
+}
+
+/* On the worker: applies the extraction rules to the page.  Rules need the
+ * whole document (a DOM for XPath): a body that spilled to disk (bounded by
+ * --max-size) is read back into memory for them. */
+static void extract_page(struct crawl *c, struct job *j, const void *body, size_t len)
+{
+	struct transfer *t = j->t;
+	struct capbuf whole = {0};
+	if (!body) {
+		if (spool_each(t->body, append_body, &whole))
+			goto done;
+		body = whole.data;
+		len = whole.len;
+	}
+	const char *json;
+	size_t json_len;
+	if (extract_apply(c->rules, t->url.url, strlen(t->url.url), body, len,
+			  t->charset[0] ? t->charset : NULL, &json, &json_len) == 0)
+		j->extracted = strndup(json, json_len);
+done:
+	free(whole.data);
 }
 
 /* On the worker: archive the exchange, then parse an HTML body. */
@@ -354,10 +397,12 @@ static void run_job(void *ctx, void *job)
 		return;
 	const void *body;
 	size_t len;
-	int fed = spool_memory(t->body, &body, &len)
-			  ? html_parser_feed_last(t->html, body, len)
-			  : spool_each(t->body, feed_parser, t->html);
+	int in_memory = spool_memory(t->body, &body, &len);
+	int fed = in_memory ? html_parser_feed_last(t->html, body, len)
+			    : spool_each(t->body, feed_parser, t->html);
 	j->parsed = fed == 0 && html_parser_finish(t->html, &j->html) == 0;
+	if (c->rules && extract_applies(c->rules, t->url.url, strlen(t->url.url)))
+		extract_page(c, j, in_memory ? body : NULL, len);
 }
 
 /* On the loop: what the worker produced goes into the frontier. */
@@ -377,7 +422,9 @@ static void record_response(struct crawl *c, struct job *j, struct frontier_fetc
 	r->warc_segment = j->warc.response.segment;
 	r->warc_offset = j->warc.response.offset;
 	r->warc_length = j->warc.response.length;
+	r->warc_request_length = j->warc.request_length;
 	r->payload_digest = j->warc.payload_digest;
+	r->extracted = j->extracted;
 	if (j->status >= 400) {
 		snprintf(detail, sizeof detail, "HTTP %ld", j->status);
 		r->state = "failed";
@@ -474,21 +521,21 @@ static void load_window(struct crawl *c, struct host *h)
 		h->db_more = 1;
 }
 
-/* Fails every queued URL of a host whose name does not resolve. */
+/* Fails every queued URL of a host whose name does not resolve: those in
+ * its window and those still only in the frontier, in one statement. */
 static void fail_host(struct crawl *c, struct host *h)
 {
 	struct sched_url u;
-	do {
-		while (sched_take(h, &u) == 0) {
-			if (frontier_fail(c->fr, u.id, "dns", h->dns_error, loop_wall()))
-				fatal(c, "%s", frontier_errmsg(c->fr));
-			free(u.url);
-			c->stats.failed++;
-			c->stats.queued--;
-		}
-		if (h->db_more)
-			load_window(c, h);
-	} while (h->win_len && c->exit_code == CRAWL_EXIT_DONE);
+	while (sched_take(h, &u) == 0)
+		free(u.url);
+	h->db_more = 0;
+	int64_t n = frontier_fail_host(c->fr, h->id, "dns", h->dns_error, loop_wall());
+	if (n < 0) {
+		fatal(c, "%s", frontier_errmsg(c->fr));
+		return;
+	}
+	c->stats.failed += n;
+	c->stats.queued -= n;
 }
 
 static void start_transfer(struct crawl *c, struct host *h)
@@ -591,14 +638,28 @@ static void on_signal(void *ctx, int fd, unsigned events)
 					      : "finishing transfers in flight (again to abort)");
 }
 
+static void stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+}
+
+/* Signals that stop a crawl arrive through a signalfd in the loop; they are
+ * blocked in every thread (threads inherit the mask: do this before the
+ * worker starts), or the kernel could deliver one to the worker and kill
+ * the process. */
+static int block_signals(void)
+{
+	sigset_t set;
+	stop_signals(&set);
+	return pthread_sigmask(SIG_BLOCK, &set, NULL) ? -1 : 0;
+}
+
 static int watch_signals(struct crawl *c)
 {
 	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		return -1;
+	stop_signals(&set);
 	c->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (c->signal_fd < 0)
 		return -1;
@@ -756,6 +817,21 @@ static void add_queued_host(void *ctx, int64_t host_id, const char *origin)
 
 /* ---- setup and teardown ---- */
 
+static int compile_rules(struct crawl *c)
+{
+	const struct opt_strlist *rules = &c->cfg->extract, *limits = &c->cfg->extract_url;
+	char *err = NULL;
+	if (!rules->n && !limits->n)
+		return 0;
+	c->rules = extract_rules_new((const char *const *)rules->items, rules->n,
+				     (const char *const *)limits->items, limits->n, &err);
+	if (c->rules)
+		return 0;
+	fprintf(stderr, "crawler: %s\n", err ? err : "out of memory");
+	free(err);
+	return -1;
+}
+
 static int make_dir(const char *path)
 {
 	if (mkdir(path, 0777) == 0 || errno == EEXIST)
@@ -797,7 +873,7 @@ static int open_parts(struct crawl *c)
 		err = strdup("out of memory");
 		goto failed;
 	}
-	if (!(c->dns = dns_new(c->loop, cfg->dns_servers, &err))) {
+	if (!(c->dns = dns_new(c->loop, cfg->dns_servers, on_dns, c, &err))) {
 		c->exit_code = CRAWL_EXIT_USAGE;
 		goto failed;
 	}
@@ -857,7 +933,10 @@ static void close_parts(struct crawl *c)
 		loop_timer_cancel(c->loop, &c->commit_timer);
 		loop_timer_cancel(c->loop, &c->progress_timer);
 	}
+	/* the worker finishes first: it writes the archive */
 	work_free(&c->work);
+	if (c->warc && warc_writer_flush(c->warc, 0))
+		fatal(c, "flushing the archive: %s", strerror(errno));
 	fetcher_free(&c->fetcher);
 	if (c->fr && c->run_id > 0) {
 		if (frontier_requeue_leased(c->fr))
@@ -870,6 +949,7 @@ static void close_parts(struct crawl *c)
 	sched_free(&c->sched);
 	scope_free(&c->scope);
 	progress_free(&c->progress);
+	extract_rules_free(&c->rules);
 	loop_free(&c->loop);
 	if (c->signal_fd >= 0)
 		close(c->signal_fd);
@@ -882,19 +962,21 @@ int crawl_run(const struct opt_config *cfg)
 {
 	struct crawl c = {.cfg = cfg, .lock_fd = -1, .signal_fd = -1};
 	struct seeds seeds = {0};
-	if (collect_seeds(cfg, &seeds) || make_dir(cfg->dir)) {
+	if (collect_seeds(cfg, &seeds) || compile_rules(&c) || make_dir(cfg->dir)) {
 		seeds_free(&seeds);
+		extract_rules_free(&c.rules);
 		return CRAWL_EXIT_USAGE;
 	}
 	if (asprintf(&c.warc_dir, "%s/warc", cfg->dir) < 0) {
 		seeds_free(&seeds);
 		return CRAWL_EXIT_FATAL;
 	}
-	if (lock_dir(&c) == 0 && open_parts(&c) == 0 && start_run(&c, &seeds) == 0) {
+	if (block_signals()) {
+		fprintf(stderr, "crawler: blocking signals: %s\n", strerror(errno));
+		c.exit_code = CRAWL_EXIT_FATAL;
+	} else if (lock_dir(&c) == 0 && open_parts(&c) == 0 && start_run(&c, &seeds) == 0) {
 		run_loop(&c);
 		c.stats.elapsed = loop_now(c.loop) - c.stats.t0;
-		if (warc_writer_flush(c.warc, 0))
-			fatal(&c, "flushing the archive: %s", strerror(errno));
 		progress_summary(c.progress, &c.stats, cfg->dir);
 	}
 	close_parts(&c);

@@ -12,8 +12,7 @@
 #include "strmap.h"
 
 struct waiter {
-	dns_fn fn;
-	void *ctx;
+	void *arg;
 	struct waiter *next;
 };
 
@@ -30,6 +29,8 @@ struct dns {
 	ares_channel channel;
 	struct loop_timer timer;
 	struct strmap *entries; /* name -> struct entry */
+	dns_fn fn;
+	void *ctx;
 	int pending;
 };
 
@@ -66,7 +67,8 @@ static void on_sock_state(void *ctx, ares_socket_t fd, int readable, int writabl
 		   on_io, d);
 }
 
-struct dns *dns_new(struct loop *loop, const char *servers, char **err)
+struct dns *dns_new(struct loop *loop, const char *servers, dns_fn fn,
+		    void *ctx, char **err)
 {
 	struct dns *d = calloc(1, sizeof *d);
 	struct ares_options opts = {
@@ -79,6 +81,8 @@ struct dns *dns_new(struct loop *loop, const char *servers, char **err)
 		goto oom;
 	opts.sock_state_cb_data = d;
 	d->loop = loop;
+	d->fn = fn;
+	d->ctx = ctx;
 	d->timer = (struct loop_timer){.fn = on_timer, .ctx = d};
 	d->entries = strmap_new();
 	if (!d->entries)
@@ -148,7 +152,8 @@ static void notify(struct entry *e, double ttl)
 	e->waiters = NULL;
 	while (w) {
 		struct waiter *next = w->next;
-		w->fn(w->ctx, e->ip[0] ? e->ip : NULL, e->ip[0] ? NULL : e->error, ttl);
+		e->dns->fn(e->dns->ctx, w->arg, e->ip[0] ? e->ip : NULL,
+			   e->ip[0] ? NULL : e->error, ttl);
 		free(w);
 		w = next;
 	}
@@ -189,7 +194,7 @@ static void on_answer(void *arg, int status, int timeouts, struct ares_addrinfo 
 		if (t < 0)
 			snprintf(e->error, sizeof e->error, "no address");
 		else
-			ttl = t < 1 ? 1.0 : (double)t;
+			ttl = t < DNS_MIN_TTL ? DNS_MIN_TTL : (double)t;
 	} else {
 		snprintf(e->error, sizeof e->error, "%s",
 			 status == ARES_ENOTFOUND ? "NXDOMAIN" : ares_strerror(status));
@@ -214,7 +219,7 @@ static struct entry *find_or_add(struct dns *d, const char *name)
 	return e;
 }
 
-int dns_resolve(struct dns *d, const char *name, dns_fn fn, void *ctx)
+int dns_resolve(struct dns *d, const char *name, void *arg)
 {
 	struct entry *e = find_or_add(d, name);
 	struct waiter *w = malloc(sizeof *w);
@@ -222,7 +227,7 @@ int dns_resolve(struct dns *d, const char *name, dns_fn fn, void *ctx)
 		free(w);
 		return -1;
 	}
-	*w = (struct waiter){fn, ctx, e->waiters};
+	*w = (struct waiter){arg, e->waiters};
 	e->waiters = w;
 	double now = loop_now(d->loop);
 	if (e->expires > now) {

@@ -13,23 +13,28 @@ struct dns;
 struct loop;
 
 #define DNS_NEGATIVE_TTL 300.0 /* seconds a failed name is not asked again */
+#define DNS_MIN_TTL 60.0       /* answers are kept at least this long */
 
-/* ip is the chosen address (IPv4 preferred) or NULL when the name did not
- * resolve, with error a short reason ("NXDOMAIN", "timeout", ...); ttl is
- * how long the answer may be used, in seconds. */
-typedef void (*dns_fn)(void *ctx, const char *ip, const char *error,
+/* Called with the arg of the dns_resolve call: ip is the chosen address
+ * (IPv4 preferred) or NULL when the name did not resolve, with error a short
+ * reason ("NXDOMAIN", "timeout", ...); ttl is how long the answer may be
+ * used, in seconds. */
+typedef void (*dns_fn)(void *ctx, void *arg, const char *ip, const char *error,
 		       double ttl);
 
-/* servers: "IP[:PORT],..." (IPv6 in brackets) or NULL for the system's.
- * Returns NULL with a malloc'ed *err on failure. */
-struct dns *dns_new(struct loop *loop, const char *servers, char **err);
+/* servers: "IP[:PORT],..." (IPv6 in brackets) or NULL for the system's;
+ * fn(ctx, ...) receives every answer.  Returns NULL with a malloc'ed *err
+ * on failure. */
+struct dns *dns_new(struct loop *loop, const char *servers, dns_fn fn,
+		    void *ctx, char **err);
 
 /* NULL-safe; cancels pending lookups without calling their callbacks. */
 void dns_free(struct dns **d);
 
-/* Resolves name.  When the cache answers, calls fn before returning.
- * Returns 0, or -1 on out-of-memory (fn is then not called). */
-int dns_resolve(struct dns *d, const char *name, dns_fn fn, void *ctx);
+/* Resolves name; the answer goes to the callback with arg.  When the cache
+ * answers, the callback runs before this returns.  Returns 0, or -1 on
+ * out-of-memory (the callback is then not called). */
+int dns_resolve(struct dns *d, const char *name, void *arg);
 
 /* Lookups under way. */
 int dns_pending(const struct dns *d);

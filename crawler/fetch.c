@@ -173,6 +173,8 @@ static void check_done(struct fetcher *f)
 		CURLcode rc = msg->data.result;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
 		curl_multi_remove_handle(f->multi, msg->easy_handle);
+		if (!t->body_seen) /* an empty body is still a page */
+			on_body_start(t);
 		f->inflight--;
 		t->state = TRANSFER_DONE;
 		f->done(f->done_ctx, t, rc);

@@ -98,6 +98,9 @@ int loop_watch(struct loop *l, int fd, unsigned events, loop_io_fn fn,
 	int rc = 0;
 	if (events || w->events)
 		rc = epoll_ctl(l->epfd, op, fd, &ev);
+	/* epoll forgets a socket that was closed and a new one got its number */
+	if (rc && op == EPOLL_CTL_MOD && errno == ENOENT)
+		rc = epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev);
 	/* a socket closed before its watch was removed is already gone */
 	if (rc && op == EPOLL_CTL_DEL && (errno == EBADF || errno == ENOENT))
 		rc = 0;

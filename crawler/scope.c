@@ -3,6 +3,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "scope.h"
 
+#include <arpa/inet.h>
 #include <libpsl.h>
 #include <pcre2.h>
 #include <stdio.h>
@@ -94,11 +95,18 @@ void scope_free(struct scope **sp)
 	*sp = NULL;
 }
 
+static int is_ip(const char *host)
+{
+	unsigned char buf[16];
+	return inet_pton(AF_INET, host, buf) == 1 || (host[0] == '[');
+}
+
 /* The registrable domain of host (e.g. example.co.uk for a.b.example.co.uk);
- * the host itself when it has none (an IP address, a bare name). */
+ * the host itself when it has none (a bare name) or is an IP address (the
+ * public suffix list would call 127.0.0.1's domain "0.1"). */
 static const char *domain_of(const struct scope *s, const char *host)
 {
-	const char *d = s->psl ? psl_registrable_domain(s->psl, host) : NULL;
+	const char *d = s->psl && !is_ip(host) ? psl_registrable_domain(s->psl, host) : NULL;
 	return d ? d : host;
 }
 
@@ -124,7 +132,10 @@ static int host_in_scope(const struct scope *s, const char *host, size_t len)
 {
 	if (strmap_get(s->hosts, host, len))
 		return 1;
-	if (s->mode != OPT_SCOPE_DOMAIN)
+	char name[URL_MAX];
+	memcpy(name, host, len);
+	name[len] = 0;
+	if (s->mode != OPT_SCOPE_DOMAIN || is_ip(name))
 		return 0;
 	/* a subdomain of a seed's domain: try each parent suffix */
 	for (size_t i = 0; i < len; i++)

@@ -28,7 +28,7 @@ enum stmt {
 	ST_HOST_SET,
 	ST_LEASE,
 	ST_FINISH,
-	ST_FAIL,
+	ST_FAIL_HOST,
 	ST_REDIRECT,
 	ST_CHAIN_STEP,
 	ST_QUEUED,
@@ -44,7 +44,7 @@ static const char *const stmt_sql[ST__N] = {
 			  " parent_id, via, redirect_hops, discovered_at)"
 			  " VALUES(?,?,?,?,?,?,?,?,?,(julianday('now') - 2440587.5) * 86400.0)",
 	[ST_REVIVE] = "UPDATE urls SET state='queued', reason=NULL, depth=?,"
-		      " parent_id=?, via=? WHERE id=? AND state='skipped'",
+		      " parent_id=?, via=?, redirect_hops=? WHERE id=? AND state='skipped'",
 	[ST_HOST_GET] = "SELECT id FROM hosts WHERE origin=?",
 	[ST_HOST_ADD] = "INSERT INTO hosts(origin, host) VALUES(?,?)",
 	[ST_HOST_SET] = "UPDATE hosts SET ip=?, dns_error=? WHERE id=?",
@@ -54,11 +54,11 @@ static const char *const stmt_sql[ST__N] = {
 		      " error_detail=?, warc_segment=?, warc_offset=?,"
 		      " warc_length=?, payload_digest=?, warc_request_length=?,"
 		      " extracted=? WHERE id=?",
-	[ST_FAIL] = "UPDATE urls SET state='failed', error=?, error_detail=?,"
-		    " fetched_at=? WHERE id=?",
+	[ST_FAIL_HOST] = "UPDATE urls SET state='failed', error=?, error_detail=?,"
+			 " fetched_at=? WHERE host_id=? AND state='queued'",
 	[ST_REDIRECT] = "INSERT INTO redirects(from_id, to_id, status, location, at)"
 			" VALUES(?,?,?,?,?)",
-	[ST_CHAIN_STEP] = "SELECT from_id FROM redirects WHERE to_id=? LIMIT 1",
+	[ST_CHAIN_STEP] = "SELECT parent_id FROM urls WHERE id=? AND via='redirect'",
 	[ST_QUEUED] = "SELECT id, url, depth, redirect_hops FROM urls"
 		      " WHERE host_id=? AND state='queued' ORDER BY id LIMIT ?",
 	[ST_LOOKUP] = "SELECT id, state, redirect_hops FROM urls WHERE hash=? AND url=?",
@@ -232,14 +232,22 @@ static int migrate(struct frontier *f)
 	if (version > SCHEMA_VERSION)
 		return fail(f, "written by a newer crawler (schema %d, this one knows %d)",
 			    version, SCHEMA_VERSION);
-	for (; version < SCHEMA_VERSION; version++)
-		if (sqlite3_exec(f->db, steps[version - 1], NULL, NULL, NULL) != SQLITE_OK)
-			return db_fail(f, "upgrading the schema");
+	/* one transaction: a failed step leaves the database as it was */
 	char sql[128];
 	snprintf(sql, sizeof sql,
-		 "INSERT OR REPLACE INTO meta VALUES('schema_version', '%d')", SCHEMA_VERSION);
-	return sqlite3_exec(f->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0
-	       : db_fail(f, "recording the schema version");
+		 "INSERT OR REPLACE INTO meta VALUES('schema_version', '%d'); COMMIT;",
+		 SCHEMA_VERSION);
+	if (sqlite3_exec(f->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(f, "upgrading the schema");
+	for (; version < SCHEMA_VERSION; version++)
+		if (sqlite3_exec(f->db, steps[version - 1], NULL, NULL, NULL) != SQLITE_OK)
+			goto rollback;
+	if (sqlite3_exec(f->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+rollback:
+	db_fail(f, "upgrading the schema");
+	sqlite3_exec(f->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }
 
 static int setup_db(struct frontier *f)
@@ -435,7 +443,8 @@ static int revive_url(struct frontier *f, const struct frontier_url *u,
 	sqlite3_bind_int(st, 1, u->depth);
 	bind_id(st, 2, u->parent_id);
 	bind_text(st, 3, u->via);
-	sqlite3_bind_int64(st, 4, s->id);
+	sqlite3_bind_int(st, 4, u->redirect_hops);
+	sqlite3_bind_int64(st, 5, s->id);
 	if (run(f, ST_REVIVE, "queueing a URL"))
 		return -1;
 	s->skip = FRONTIER_QUEUE;
@@ -590,15 +599,17 @@ int frontier_finish(struct frontier *f, const struct frontier_fetch *r)
 	return run(f, ST_FINISH, "recording a fetch");
 }
 
-int frontier_fail(struct frontier *f, int64_t id, const char *error,
-		  const char *detail, double now)
+int64_t frontier_fail_host(struct frontier *f, int64_t host_id, const char *error,
+			   const char *detail, double now)
 {
-	sqlite3_stmt *st = f->st[ST_FAIL];
+	sqlite3_stmt *st = f->st[ST_FAIL_HOST];
 	bind_text(st, 1, error);
 	bind_text(st, 2, detail);
 	sqlite3_bind_double(st, 3, now);
-	sqlite3_bind_int64(st, 4, id);
-	return run(f, ST_FAIL, "recording a failure");
+	sqlite3_bind_int64(st, 4, host_id);
+	if (run(f, ST_FAIL_HOST, "failing a host's URLs"))
+		return -1;
+	return sqlite3_changes(f->db);
 }
 
 int frontier_requeue_leased(struct frontier *f)

@@ -113,7 +113,8 @@ int frontier_host_set(struct frontier *f, int64_t host_id, const char *ip,
 /* Records a discovered URL unless already known.  *found says what happened;
  * *id receives the URL's id (new or existing).  For a known URL skipped as
  * nofollow/depth/asset, a discovery with u->skip == FRONTIER_QUEUE revives it
- * (state queued, with this discovery's depth, parent and via).  0 or -1. */
+ * (state queued, with this discovery's depth, parent, via and redirect_hops).
+ * 0 or -1. */
 int frontier_discover(struct frontier *f, const struct frontier_url *u,
 		      enum frontier_found *found, int64_t *id);
 
@@ -148,10 +149,10 @@ int frontier_seeds(struct frontier *f,
 /* State transitions. */
 int frontier_lease(struct frontier *f, int64_t id);
 int frontier_finish(struct frontier *f, const struct frontier_fetch *r);
-/* Marks a queued or leased URL failed without a fetch (e.g. its host's
- * name did not resolve). */
-int frontier_fail(struct frontier *f, int64_t id, const char *error,
-		  const char *detail, double now);
+/* Marks every queued URL of a host failed without a fetch (its name did
+ * not resolve).  Returns how many, or -1. */
+int64_t frontier_fail_host(struct frontier *f, int64_t host_id, const char *error,
+			   const char *detail, double now);
 
 /* Returns leased URLs to the queue (after aborted transfers).  0 or -1. */
 int frontier_requeue_leased(struct frontier *f);
@@ -161,7 +162,8 @@ int frontier_redirect(struct frontier *f, int64_t from_id, int64_t to_id,
 		      long status, const char *location, double now);
 
 /* Whether `target_id` appears in the redirect chain that led to `id`
- * (following redirects.to_id -> from_id back, at most max_hops). */
+ * (following each redirect target back to the URL that redirected to it
+ * first, at most max_hops). */
 int frontier_in_chain(struct frontier *f, int64_t id, int64_t target_id,
 		      int max_hops);
 

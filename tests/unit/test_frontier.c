@@ -141,10 +141,17 @@ int main(void)
 
 	enum frontier_found found;
 	int64_t a = add(f, "http://h/r1", host, FRONTIER_QUEUE, 0, &found);
-	int64_t b = add(f, "http://h/r2", host, FRONTIER_QUEUE, 0, &found);
+	struct frontier_url r2 = {.url = "http://h/r2", .len = 11,
+				  .hash = url_hash("http://h/r2", 11), .host_id = host,
+				  .via = "redirect", .redirect_hops = 1, .parent_id = a};
+	int64_t b = -1;
+	CHECK(frontier_discover(f, &r2, &found, &b) == 0 && found == FRONTIER_NEW);
 	CHECK(frontier_redirect(f, a, b, 301, "/r2", 1.0) == 0);
 	CHECK(frontier_in_chain(f, b, a, 10) == 1);
 	CHECK(frontier_in_chain(f, a, b, 10) == 0);
+	/* a link to r1 from elsewhere is not a redirect: no chain through it */
+	int64_t r3 = add(f, "http://h/r3", host, FRONTIER_QUEUE, 0, &found);
+	CHECK(frontier_in_chain(f, r3, a, 10) == 0);
 	frontier_close(&f);
 	CHECK(f == NULL);
 
@@ -153,7 +160,7 @@ int main(void)
 	CHECK(f != NULL);
 	struct frontier_counts c;
 	CHECK(frontier_count(f, &c) == 0);
-	CHECK(c.queued == 4 && c.skipped == 1 && c.done == 0);
+	CHECK(c.queued == 5 && c.skipped == 1 && c.done == 0);
 	CHECK(frontier_seen(f, url_hash("http://x/c", 10)) == FRONTIER_SKIP_SCOPE_HOST);
 	frontier_close(&f);
 
