@@ -36,7 +36,7 @@ enum {
 	OPT_F_PRESCAN = 2,  /* applied before the config file is loaded */
 };
 
-#define ALL_CMDS (OPT_CMD_CRAWL | OPT_CMD_STATUS | OPT_CMD_WHY)
+#define ALL_CMDS (OPT_CMD_CRAWL | OPT_CMD_STATUS | OPT_CMD_WHY | OPT_CMD_EXPORT | OPT_CMD_SHOW)
 #define AT(field)                                                             \
 	.off = offsetof(struct opt_config, field),                            \
 	.size = sizeof(((struct opt_config *)0)->field)
@@ -58,6 +58,9 @@ struct opt_row {
 
 static const char *const scope_names[] = { "host", "domain", "any", NULL };
 static const char *const progress_names[] = { "auto", "bar", "log", NULL };
+static const char *const format_names[] = { "jsonl", "csv", "warc", NULL };
+static const char *const with_body_names[] = { "none", "text", "raw", NULL };
+static const char *const compress_names[] = { "zstd", "gzip", "none", NULL };
 
 static int check_dns_servers(const struct opt_row *row, const char *value,
 			     char **err);
@@ -129,6 +132,32 @@ static const struct opt_row rows[] = {
 	{ .name = "progress-interval", .arg = "SECONDS", .type = OPT_SECONDS,
 	  AT(progress_interval), .cmds = OPT_CMD_CRAWL, .min = 0.1,
 	  .max = 86400, .def = "5", .help = "time between progress log lines" },
+	{ .name = "extract", .arg = "NAME=xpath:EXPR|NAME=regex:RE", .type = OPT_LIST,
+	  AT(extract), .cmds = OPT_CMD_CRAWL,
+	  .help = "store what EXPR or RE finds on each HTML page as field NAME"
+		  " (first match; NAME[] keeps all)" },
+	{ .name = "extract-url", .arg = "NAME=REGEX", .type = OPT_LIST,
+	  AT(extract_url), .cmds = OPT_CMD_CRAWL,
+	  .help = "apply the extraction rule NAME only to URLs matching REGEX" },
+	{ .name = "format", .type = OPT_ENUM, AT(format), .cmds = OPT_CMD_EXPORT,
+	  .names = format_names, .def = "jsonl",
+	  .help = "export as JSON Lines, CSV (RFC 4180) or WARC records" },
+	{ .name = "fields", .arg = "LIST", .type = OPT_STRING, AT(fields),
+	  .cmds = OPT_CMD_EXPORT,
+	  .help = "comma-separated fields to export (see docs/export.md)" },
+	{ .name = "where", .arg = "FILTER", .type = OPT_LIST, AT(where),
+	  .cmds = OPT_CMD_EXPORT,
+	  .help = "export only rows where FILTER holds: state=done, status=200-299|4xx,"
+		  " content-type=text/html, host=example.org, error=dns (all must hold)" },
+	{ .name = "out", .letter = 'o', .arg = "FILE", .type = OPT_STRING, AT(out),
+	  .cmds = OPT_CMD_EXPORT, .def = "-",
+	  .help = "write the export to FILE ('-' = stdout)" },
+	{ .name = "with-body", .type = OPT_ENUM, AT(with_body),
+	  .cmds = OPT_CMD_EXPORT, .names = with_body_names, .def = "none",
+	  .help = "JSON Lines: add the body as UTF-8 text or as raw bytes (base64)" },
+	{ .name = "compress", .type = OPT_ENUM, AT(compress),
+	  .cmds = OPT_CMD_EXPORT, .names = compress_names, .def = "zstd",
+	  .help = "WARC export: compress each record with zstd or gzip, or not" },
 	{ .name = "help", .letter = 'h', .type = OPT_BOOL, AT(help),
 	  .cmds = ALL_CMDS, .flags = OPT_F_CLI_ONLY,
 	  .help = "show this help and exit" },
@@ -155,6 +184,11 @@ static const struct opt_cmd_info commands[] = {
 	  "Show the progress of a crawl, also while it runs.", 0, 0 },
 	{ "why", OPT_CMD_WHY, "[OPTIONS] URL",
 	  "Explain what happened to a URL and why.", 1, 1 },
+	{ "export", OPT_CMD_EXPORT, "[OPTIONS]",
+	  "Write the crawled pages as JSON Lines, CSV or WARC, also while a crawl runs.",
+	  0, 0 },
+	{ "show", OPT_CMD_SHOW, "[OPTIONS] URL",
+	  "Print the stored response (headers and body) of a URL.", 1, 1 },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -796,7 +830,7 @@ static int parse_help(struct opt_config *cfg, int argc, char **argv, char **err)
 	}
 	const struct opt_cmd_info *cmd = find_command(argv[2], 0);
 	if (!cmd)
-		return fail(err, "unknown command '%s' (expected crawl, status or why)",
+		return fail(err, "unknown command '%s' (expected crawl, status, why, export or show)",
 			    argv[2]);
 	cfg->command = cmd->cmd;
 	return 0;
@@ -807,7 +841,7 @@ int opt_parse(struct opt_config *cfg, int argc, char **argv, char **err)
 	const char *first = argc > 1 ? argv[1] : NULL;
 
 	if (!first)
-		return fail(err, "missing command (expected crawl, status or why); try 'crawler --help'");
+		return fail(err, "missing command (expected crawl, status, why, export or show); try 'crawler --help'");
 	if (strcmp(first, "--help") == 0 || strcmp(first, "-h") == 0) {
 		cfg->help = 1;
 		return 0;
@@ -820,7 +854,7 @@ int opt_parse(struct opt_config *cfg, int argc, char **argv, char **err)
 		return parse_help(cfg, argc, argv, err);
 	const struct opt_cmd_info *cmd = find_command(first, 0);
 	if (!cmd)
-		return fail(err, "unknown command '%s' (expected crawl, status or why)",
+		return fail(err, "unknown command '%s' (expected crawl, status, why, export or show)",
 			    first);
 	cfg->command = cmd->cmd;
 	if (walk_args(cfg, argc, argv, PASS_PRESCAN, err) < 0)

@@ -21,7 +21,13 @@ enum opt_command {
 	OPT_CMD_CRAWL = 1,  /* crawler crawl [OPTIONS] [URL...] */
 	OPT_CMD_STATUS = 2, /* crawler status [--dir DIR] */
 	OPT_CMD_WHY = 4,    /* crawler why [--dir DIR] URL */
+	OPT_CMD_EXPORT = 8, /* crawler export [--dir DIR] [--format F] ... */
+	OPT_CMD_SHOW = 16,  /* crawler show [--dir DIR] URL */
 };
+
+enum opt_format { OPT_FORMAT_JSONL, OPT_FORMAT_CSV, OPT_FORMAT_WARC };
+enum opt_with_body { OPT_BODY_NONE, OPT_BODY_TEXT, OPT_BODY_RAW };
+enum opt_compress { OPT_COMPRESS_ZSTD, OPT_COMPRESS_GZIP, OPT_COMPRESS_NONE };
 
 enum opt_scope {
 	OPT_SCOPE_HOST,   /* the hosts of the seeds (default) */
@@ -60,6 +66,16 @@ struct opt_config {
 	int quiet;                   /* --quiet */
 	int progress;                /* --progress auto|bar|log (0 auto, 1 bar, 2 log) */
 	double progress_interval;    /* --progress-interval SECONDS for log lines, default 5 */
+	struct opt_strlist extract;  /* --extract NAME=xpath:EXPR | NAME=regex:PATTERN
+				      * (NAME[] keeps every match) */
+	struct opt_strlist extract_url; /* --extract-url NAME=REGEX: rule NAME only
+					 * on matching URLs */
+	enum opt_format format;      /* export --format jsonl|csv|warc */
+	char *fields;                /* export --fields a,b,c (NULL: the default set) */
+	struct opt_strlist where;    /* export --where FILTER (repeatable, all must hold) */
+	char *out;                   /* export --out FILE, default "-" (stdout) */
+	enum opt_with_body with_body; /* export --with-body none|text|raw (jsonl) */
+	enum opt_compress compress;  /* export --compress zstd|gzip|none (warc) */
 	int help, version;
 	int help_markdown;           /* hidden `crawler help --markdown` */
 };

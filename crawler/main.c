@@ -5,11 +5,13 @@
 #include <string.h>
 
 #include "crawl.h"
+#include "export.h"
 #include "opt.h"
 #include "report.h"
 #include "url.h"
 
-static int run_why(const struct opt_config *cfg)
+/* `why` and `show` take one URL, looked up by its canonical form. */
+static int run_on_url(const struct opt_config *cfg)
 {
 	char canon[URL_MAX];
 	size_t len;
@@ -19,7 +21,10 @@ static int run_why(const struct opt_config *cfg)
 		fprintf(stderr, "crawler: '%s': %s\n", given, url_status_str(st));
 		return CRAWL_EXIT_USAGE;
 	}
-	int rc = report_why(cfg->dir, canon, url_hash(canon, len), given, stdout, stderr);
+	uint64_t hash = url_hash(canon, len);
+	int rc = cfg->command == OPT_CMD_WHY
+			 ? report_why(cfg->dir, canon, hash, given, stdout, stderr)
+			 : export_show(cfg->dir, canon, hash, stdout, stderr);
 	return rc == 0 ? 0 : CRAWL_EXIT_FATAL;
 }
 
@@ -43,7 +48,10 @@ static int run_command(const struct opt_config *cfg)
 	case OPT_CMD_STATUS:
 		return report_status(cfg->dir, stdout, stderr) == 0 ? 0 : CRAWL_EXIT_FATAL;
 	case OPT_CMD_WHY:
-		return run_why(cfg);
+	case OPT_CMD_SHOW:
+		return run_on_url(cfg);
+	case OPT_CMD_EXPORT:
+		return export_run(cfg, stderr);
 	}
 	opt_print_help(stderr, 0);
 	return CRAWL_EXIT_USAGE;

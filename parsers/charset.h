@@ -1,5 +1,6 @@
 /* charset: a document's character encoding chosen as browsers choose it,
- * and its conversion to UTF-8.  Internal to parsers/ (html.c, extract.c).
+ * and its conversion to UTF-8: used by html.c and extract.c, and by
+ * crawler/export.c to decode bodies, so all three read a page alike.
  *
  * The choice, from the document's first CHARSET_PRESCAN_LEN bytes: a byte
  * order mark, else the charset named by the Content-Type header, else the

@@ -16,6 +16,11 @@ OUTDIR/manifest.json:
     depth        {path: fewest followable links from "/"}
     deep         the deep chain of pages, in order
     origin, offsite_origin, seed
+    data         {path: expected values of the embedded item} for every page:
+                 title (the <title>), name (text of h2.name, which nests a <b>),
+                 price (span.price), tags (the data-href attributes of
+                 span.tag, in order, maybe none), sku (the 5 digits after the
+                 first "SKU-" followed by 5 digits, or null when absent)
 
 Link graph: "/" is the root of a tree (branching 8) over the pages
 /sNN/tNN/pK.html, so every page is reachable; a chain /deep/cK.html hangs off
@@ -25,6 +30,11 @@ unify: relative ("p3.html", "../../s01/t02/p7.html"), root-relative,
 absolute, absolute with an upper-case host, with #fragments, with "./" and
 "dir/../" detours.  rel=nofollow links only point at pages that their tree
 parent links to normally, so nofollow never changes reachability.
+
+Every page also carries an item for extraction rules (see "data"), drawn from
+a random generator of its own, so the link graph, the filler and the sizes
+are exactly those of a site generated without items (pages are ~300 bytes
+larger); the item holds no link.
 """
 import argparse
 import json
@@ -44,6 +54,11 @@ WORDS = ("crawler frontier politeness archive record segment fetch queue host "
          "latency budget canonical anchor fragment redirect header payload "
          "digest index lease revisit scope depth robots sitemap extract "
          "schedule socket resolver connection transfer stream spool").split()
+
+ADJECTIVES = ("amber", "brisk", "cobalt", "dusty", "eager", "fuzzy", "gentle",
+              "hollow", "ivory", "jolly", "keen", "lucid")
+TAGS = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta")
+NO_SKU_RATE = 0.2
 
 FORMS = ("rel", "rel", "rel", "root", "root", "abs", "upper", "frag", "dot",
          "detour")
@@ -94,6 +109,8 @@ class Site:
 		self.offsite_origin = args.offsite_origin.rstrip("/")
 		self.seed = args.seed
 		self.rng = random.Random(args.seed)
+		self.item_rng = random.Random("items:%d" % args.seed)
+		self.data = {}
 		self.page_bytes = int(args.page_kb * 1024)
 		n = args.pages
 		self.n_deep = min(DEEP_MAX, max(0, (n - 1) // 5))
@@ -151,13 +168,34 @@ class Site:
 			anchors.append('<a rel="nofollow" href="%s">nf</a>' % spellit(target))
 		return anchors
 
+	def item(self, path, title):
+		"""The embedded item of a page, recording its expected values."""
+		rng = self.item_rng
+		adjective = rng.choice(ADJECTIVES).capitalize()
+		number = rng.randrange(1, 1000)
+		price = "%d.%02d" % (rng.randrange(1, 1000), rng.randrange(100))
+		tags = rng.sample(TAGS, rng.randrange(len(TAGS) // 2 + 1))
+		sku = None if rng.random() < NO_SKU_RATE else "%05d" % rng.randrange(100000)
+		self.data[path] = {"title": title, "name": "Widget %s %d" % (adjective, number),
+				   "price": price, "tags": ["/tags/" + t for t in tags], "sku": sku}
+		spans = " ".join('<span class="tag" data-href="/tags/%s">%s</span>' % (t, t)
+				 for t in tags)
+		# a shorter code first, so "first match" must skip it
+		code = "Item code SKU-%s, in stock." % sku if sku else "No item code."
+		return ('<div class="item">\n<h2 class="name">Widget <b>%s</b> %d</h2>\n'
+			'<p>Price: <span class="price">%s</span></p>\n<p class="tags">%s</p>\n'
+			'<p>Old code SKU-%d. %s</p>\n</div>\n'
+			% (adjective, number, price, spans, number % 100, code))
+
 	def render(self, path, title, followed):
 		anchors = self.body_links(path, followed)
 		head = ('<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
 			'<title>%s</title>\n<link rel="stylesheet" href="%s">\n'
 			'<script src="%s"></script>\n</head><body>\n<h1>%s</h1>\n<img src="%s" alt="">\n'
 			% (title, self.asset("css"), self.asset("js"), title, self.asset("img")))
-		parts = [head]
+		# the item is left out of the size, so the filler is what it was
+		# before pages had items
+		parts = [head, self.item(path, title)]
 		size = len(head)
 		for i in range(0, len(anchors), 4):
 			chunk = "<p>" + " ".join(anchors[i:i + 4]) + "</p>\n"
@@ -218,6 +256,7 @@ class Site:
 			"unreachable": self.orphans,
 			"deep": self.deep,
 			"depth": depth,
+			"data": self.data,
 		}
 		with open(os.path.join(outdir, "manifest.json"), "w") as f:
 			json.dump(manifest, f, indent=0, sort_keys=True)

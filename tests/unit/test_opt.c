@@ -274,9 +274,9 @@ static void test_commands(void)
 	expect_error("'status' takes no URL (got 'http://a/')", "status", "http://a/", NULL);
 	expect_error("'why' takes exactly one URL (got 0)", "why", NULL);
 	expect_error("'why' takes exactly one URL (got 2)", "why", "http://a/", "http://b/", NULL);
-	expect_error("unknown command 'x' (expected crawl, status or why)", "x", NULL);
-	expect_error("unknown command 'x' (expected crawl, status or why)", "help", "x", NULL);
-	expect_error("missing command (expected crawl, status or why); try 'crawler --help'", NULL);
+	expect_error("unknown command 'x' (expected crawl, status, why, export or show)", "x", NULL);
+	expect_error("unknown command 'x' (expected crawl, status, why, export or show)", "help", "x", NULL);
+	expect_error("missing command (expected crawl, status, why, export or show); try 'crawler --help'", NULL);
 	expect_error("unknown option '--bogus'", "crawl", "--bogus=1", NULL);
 	expect_error("--delay: missing value", "crawl", "--delay", NULL);
 	expect_error("--concurrency: missing value", "crawl", "-q", "-c", NULL);
