@@ -48,12 +48,13 @@ struct crawl {
 	struct loop *loop;
 	struct frontier *fr;
 	struct scope *scope;
-	struct extract_rules *rules; /* NULL without --extract; the worker's */
+	struct extract_rules *rules; /* NULL without --extract; the parser's */
 	struct sched *sched;
 	struct dns *dns;
 	struct fetcher *fetcher;
 	struct warc_writer *warc;
-	struct work *work;
+	struct work *archiver;       /* thread writing the WARC records */
+	struct work *parser;         /* thread parsing pages and extracting */
 	int64_t run_id;
 	struct loop_timer wake_timer, commit_timer, progress_timer;
 	enum stop stop;
@@ -313,13 +314,14 @@ static void handle_redirect(struct crawl *c, struct transfer *t, long status,
 
 /* ---- fetch results ---- */
 
-/* A finished transfer on its way through the worker and back. */
+/* A finished transfer on its way through the archive and parse threads
+ * and back to the loop. */
 struct job {
 	struct transfer *t;
 	long status;
 	char *content_type;        /* copy: the easy handle is not touched off the loop */
 	char ip[46];
-	int archive_errno;         /* set by the worker when the archive failed */
+	int archive_errno;         /* set by the archiver when writing failed */
 	struct warc_result warc;
 	int parsed;                /* html holds the page's links */
 	struct html_result html;
@@ -348,7 +350,7 @@ static int append_body(void *ctx, const void *buf, size_t len)
 	return 0;
 }
 
-/* On the worker: applies the extraction rules to the page.  Rules need the
+/* On the parse thread: applies the extraction rules to the page.  Rules need the
  * whole document (a DOM for XPath): a body that spilled to disk (bounded by
  * --max-size) is read back into memory for them. */
 static void extract_page(struct crawl *c, struct job *j, const void *body, size_t len)
@@ -370,13 +372,13 @@ done:
 	free(whole.data);
 }
 
-/* On the worker: archive the exchange, then parse an HTML body. */
 static int feed_parser(void *ctx, const void *buf, size_t len)
 {
 	return html_parser_feed(ctx, buf, len);
 }
 
-static void run_job(void *ctx, void *job)
+/* On the archive thread: the exchange's WARC records. */
+static void run_archive(void *ctx, void *job)
 {
 	struct crawl *c = ctx;
 	struct job *j = job;
@@ -386,12 +388,16 @@ static void run_job(void *ctx, void *job)
 		.request = t->request.data, .request_len = t->request.len,
 		.resp_head = t->head.data, .resp_head_len = t->head.len, .body = t->body,
 	};
-	if (warc_write_exchange(c->warc, &ex, &j->warc)) {
+	if (warc_write_exchange(c->warc, &ex, &j->warc))
 		j->archive_errno = errno ? errno : EIO;
-		return;
-	}
-	if (!t->is_html)
-		return;
+}
+
+/* On the parse thread: links and metadata, then the extraction rules. */
+static void run_parse(void *ctx, void *job)
+{
+	struct crawl *c = ctx;
+	struct job *j = job;
+	struct transfer *t = j->t;
 	const char *charset = t->charset[0] ? t->charset : NULL;
 	if (t->html ? html_parser_reset(t->html, charset) : !(t->html = html_parser_new(charset)))
 		return;
@@ -405,7 +411,7 @@ static void run_job(void *ctx, void *job)
 		extract_page(c, j, in_memory ? body : NULL, len);
 }
 
-/* On the loop: what the worker produced goes into the frontier. */
+/* On the loop: what the threads produced goes into the frontier. */
 static void record_response(struct crawl *c, struct job *j, struct frontier_fetch *r)
 {
 	static char detail[32];
@@ -450,6 +456,8 @@ static void finish_fetch(struct crawl *c, struct transfer *t, struct frontier_fe
 	fetcher_release(c->fetcher, t);
 }
 
+/* On the loop, after the parse thread (or the archive thread when there is
+ * nothing to parse): the fetch goes into the frontier. */
 static void on_job_done(void *ctx, void *job)
 {
 	struct crawl *c = ctx;
@@ -462,7 +470,17 @@ static void on_job_done(void *ctx, void *job)
 	job_free(j);
 }
 
-/* A response arrived whole: hand it to the worker. */
+/* On the loop, after the archive thread: a 2xx HTML page goes on to the
+ * parse thread.  The two stages of consecutive pages overlap. */
+static void on_archived(void *ctx, void *job)
+{
+	struct crawl *c = ctx;
+	struct job *j = job;
+	if (j->archive_errno || !j->t->is_html || work_submit(c->parser, j))
+		on_job_done(c, j);
+}
+
+/* A response arrived whole: hand it to the archive thread. */
 static int submit_job(struct crawl *c, struct transfer *t)
 {
 	struct job *j = calloc(1, sizeof *j);
@@ -474,7 +492,7 @@ static int submit_job(struct crawl *c, struct transfer *t)
 	curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &ctype);
 	curl_easy_getinfo(t->easy, CURLINFO_PRIMARY_IP, &ip);
 	snprintf(j->ip, sizeof j->ip, "%s", ip ? ip : "");
-	if ((ctype && !(j->content_type = strdup(ctype))) || work_submit(c->work, j)) {
+	if ((ctype && !(j->content_type = strdup(ctype))) || work_submit(c->archiver, j)) {
 		job_free(j);
 		return -1;
 	}
@@ -563,9 +581,9 @@ static void fill(struct crawl *c)
 {
 	const struct opt_config *cfg = c->cfg;
 	double now = loop_now(c->loop), wake;
-	/* transfers waiting for the worker count too: they hold memory */
+	/* transfers waiting for the worker threads count too: they hold memory */
 	while (c->stop == RUNNING && fetcher_inflight(c->fetcher) < cfg->concurrency &&
-	       work_pending(c->work) < cfg->concurrency) {
+	       work_pending(c->archiver) + work_pending(c->parser) < cfg->concurrency) {
 		if (cfg->max_pages > 0 && c->stats.started >= cfg->max_pages) {
 			c->stop = STOP_GRACEFUL;
 			break;
@@ -647,7 +665,7 @@ static void stop_signals(sigset_t *set)
 
 /* Signals that stop a crawl arrive through a signalfd in the loop; they are
  * blocked in every thread (threads inherit the mask: do this before the
- * worker starts), or the kernel could deliver one to the worker and kill
+ * workers start), or the kernel could deliver one to a worker and kill
  * the process. */
 static int block_signals(void)
 {
@@ -672,7 +690,8 @@ static int finished(struct crawl *c)
 {
 	if (c->stop == STOP_ABORT)
 		return 1;
-	if (fetcher_inflight(c->fetcher) || dns_pending(c->dns) || work_pending(c->work))
+	if (fetcher_inflight(c->fetcher) || dns_pending(c->dns) ||
+	    work_pending(c->archiver) || work_pending(c->parser))
 		return 0;
 	return c->stop != RUNNING || !sched_busy(c->sched);
 }
@@ -892,8 +911,9 @@ static int open_parts(struct crawl *c)
 	};
 	if (!(c->fetcher = fetcher_new(c->loop, &fo, on_fetched, c, &err)))
 		goto failed;
-	if (!(c->work = work_new(c->loop, run_job, on_job_done, c))) {
-		err = strdup("cannot start the worker thread");
+	if (!(c->archiver = work_new(c->loop, run_archive, on_archived, c)) ||
+	    !(c->parser = work_new(c->loop, run_parse, on_job_done, c))) {
+		err = strdup("cannot start the worker threads");
 		goto failed;
 	}
 	return 0;
@@ -933,8 +953,10 @@ static void close_parts(struct crawl *c)
 		loop_timer_cancel(c->loop, &c->commit_timer);
 		loop_timer_cancel(c->loop, &c->progress_timer);
 	}
-	/* the worker finishes first: it writes the archive */
-	work_free(&c->work);
+	/* the workers finish first: the archiver writes the archive, and what
+	 * it finishes may go on to the parser */
+	work_free(&c->archiver);
+	work_free(&c->parser);
 	if (c->warc && warc_writer_flush(c->warc, 0))
 		fatal(c, "flushing the archive: %s", strerror(errno));
 	fetcher_free(&c->fetcher);

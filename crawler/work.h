@@ -1,6 +1,7 @@
-/* work: the CPU-heavy part of handling a finished transfer — archiving
- * (digests, zstd) and HTML parsing — done on a worker thread so the event
- * loop never stalls on it.
+/* work: a worker thread for the CPU-heavy part of handling a finished
+ * transfer, so the event loop never stalls on it.  The crawl runs two, as a
+ * pipeline: one archives (digests, zstd), the other parses HTML and applies
+ * the extraction rules, so the two stages of consecutive pages overlap.
  *
  * Jobs run one at a time in submission order (the archive has one writer, and
  * records land in the order the loop saw the transfers finish).  A finished
