@@ -338,27 +338,28 @@ static void job_free(struct job *j)
 static int append_body(void *ctx, const void *buf, size_t len)
 {
 	struct capbuf *b = ctx;
-	if (b->len + len > b->cap) {
-		char *d = realloc(b->data, b->len + len);
-		if (!d)
-			return -1;
-		b->data = d;
-		b->cap = b->len + len;
-	}
+	if (b->len + len > b->cap)
+		return -1;
 	memcpy(b->data + b->len, buf, len);
 	b->len += len;
 	return 0;
 }
 
-/* On the parse thread: applies the extraction rules to the page.  Rules need the
- * whole document (a DOM for XPath): a body that spilled to disk (bounded by
- * --max-size) is read back into memory for them. */
+/* On the parse thread: applies the extraction rules to the page.  Rules need
+ * the whole document (a DOM for XPath): a body that spilled to disk is read
+ * back into memory for them, up to EXTRACT_MAX_DOCUMENT; larger pages are
+ * not extracted (their extracted column stays NULL). */
 static void extract_page(struct crawl *c, struct job *j, const void *body, size_t len)
 {
 	struct transfer *t = j->t;
 	struct capbuf whole = {0};
+	uint64_t size = spool_size(t->body);
+	if (size > EXTRACT_MAX_DOCUMENT)
+		return;
 	if (!body) {
-		if (spool_each(t->body, append_body, &whole))
+		whole.cap = whole.max = (size_t)size;
+		if (!(whole.data = malloc(whole.cap ? whole.cap : 1)) ||
+		    spool_each(t->body, append_body, &whole))
 			goto done;
 		body = whole.data;
 		len = whole.len;
@@ -404,6 +405,8 @@ static void run_parse(void *ctx, void *job)
 	const void *body;
 	size_t len;
 	int in_memory = spool_memory(t->body, &body, &len);
+	if (in_memory && !body) /* an empty body never allocated */
+		body = "";
 	int fed = in_memory ? html_parser_feed_last(t->html, body, len)
 			    : spool_each(t->body, feed_parser, t->html);
 	j->parsed = fed == 0 && html_parser_finish(t->html, &j->html) == 0;

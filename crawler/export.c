@@ -449,36 +449,70 @@ static void dec_iconv(struct text_dec *d, const char *p, size_t n, int last)
 	}
 }
 
+static void dec_undecided(struct text_dec *d, const char *p, size_t n, int last);
+
 static void dec_convert(struct text_dec *d, const char *p, size_t n, int last)
 {
-	if (d->how == CHARSET_ICONV)
+	if (d->how == CHARSET_GUESS)
+		dec_undecided(d, p, n, last);
+	else if (d->how == CHARSET_ICONV)
 		dec_iconv(d, p, n, last);
 	else
 		esc_feed(&d->u, d->o, (const unsigned char *)p, n, ESC_JSON);
 }
 
-/* Without a declared charset, html.c's guess: UTF-8 when the first
- * non-ASCII byte starts a valid UTF-8 sequence, else windows-1252. */
-static enum charset_decoder dec_guess(struct text_dec *d, const char *p, size_t n)
+/* Decides as html.c does: UTF-8 when the first non-ASCII byte starts a
+ * valid UTF-8 sequence, else windows-1252. */
+static void dec_decide(struct text_dec *d, const unsigned char *s, size_t n)
 {
-	size_t i = 0;
-
-	while (i < n && !(p[i] & 0x80))
-		i++;
-	if (i == n || charset_utf8_seq_ok((const unsigned char *)p + i, n - i))
-		return CHARSET_UTF8;
-	return charset_use(&d->cs, "windows-1252");
+	d->how = charset_utf8_seq_ok(s, n) ? CHARSET_UTF8 : charset_use(&d->cs, "windows-1252");
 }
 
-/* Chooses the charset once the prescan window is full or the body ended. */
+/* Without a declared charset, ASCII passes through undecided wherever it
+ * is, and the first non-ASCII byte decides; a sequence cut by the end of a
+ * chunk waits in carry for the next one. */
+static void dec_undecided(struct text_dec *d, const char *p, size_t n, int last)
+{
+	if (d->carry_len) {
+		unsigned char seq[8];
+		size_t k = d->carry_len, more = n < sizeof seq - k ? n : sizeof seq - k;
+		memcpy(seq, d->carry, k);
+		if (more) /* p is NULL at the end of the body */
+			memcpy(seq + k, p, more);
+		if (k + more < charset_utf8_seq_len(seq[0]) && !last) {
+			memcpy(d->carry + k, p, more);
+			d->carry_len += more;
+			return;
+		}
+		dec_decide(d, seq, k + more);
+		d->carry_len = 0;
+		dec_convert(d, (const char *)seq, k, 0);
+		dec_convert(d, p, n, last);
+		return;
+	}
+	size_t i = 0;
+	while (i < n && !(p[i] & 0x80))
+		i++;
+	esc_feed(&d->u, d->o, (const unsigned char *)p, i, ESC_JSON);
+	if (i == n)
+		return;
+	if (n - i < charset_utf8_seq_len((unsigned char)p[i]) && !last) {
+		memcpy(d->carry, p + i, n - i);
+		d->carry_len = n - i;
+		return;
+	}
+	dec_decide(d, (const unsigned char *)p + i, n - i);
+	dec_convert(d, p + i, n - i, last);
+}
+
+/* Chooses the charset once the prescan window is full or the body ended;
+ * without a declaration the choice waits for the first non-ASCII byte. */
 static void dec_start(struct text_dec *d, int last)
 {
 	size_t bom;
 
 	d->how = charset_choose(&d->cs, d->pre, d->pre_len,
 				d->declared[0] ? d->declared : NULL, &bom);
-	if (d->how == CHARSET_GUESS)
-		d->how = dec_guess(d, d->pre + bom, d->pre_len - bom);
 	d->started = 1;
 	dec_convert(d, d->pre + bom, d->pre_len - bom, last);
 }
@@ -515,8 +549,8 @@ static void dec_end(struct text_dec *d)
 {
 	if (!d->started)
 		dec_start(d, 1);
-	else if (d->how == CHARSET_ICONV)
-		dec_iconv(d, NULL, 0, 1);
+	else if (d->how != CHARSET_UTF8)
+		dec_convert(d, NULL, 0, 1);
 	if (d->how == CHARSET_ICONV) {
 		char outb[64], *op = outb;
 		size_t room = sizeof outb;
@@ -737,6 +771,8 @@ struct export {
 	char *warc_dir;
 	char **rules;        /* extraction rule names from the runs' configs */
 	size_t n_rules;
+	char **headers;      /* column names made for rules that collide */
+	size_t n_headers;
 	char *spec;          /* a copy of --fields, tokenized in place */
 	struct field *fields;
 	size_t n_fields;
@@ -884,12 +920,42 @@ static int add_field(struct export *x, const char *name, enum kind kind, int col
 	return 0;
 }
 
-/* A column of the SELECT reading one rule's value out of `extracted`. */
+static const struct field_def *field_def(const char *name);
+
+/* The column name of a rule: its own, or "extracted.NAME" when that would
+ * collide with a built-in field or the body; NULL on out-of-memory. */
+static const char *rule_header(struct export *x, const char *rule)
+{
+	int taken = field_def(rule) ||
+		    (x->cfg->with_body != OPT_BODY_NONE && strcmp(rule, "body") == 0);
+	if (!taken)
+		return rule;
+	char **h = realloc(x->headers, (x->n_headers + 1) * sizeof *h);
+	if (!h)
+		return NULL;
+	x->headers = h;
+	if (asprintf(&h[x->n_headers], "extracted.%s", rule) < 0)
+		return NULL;
+	return h[x->n_headers++];
+}
+
+static int duplicate_field(const struct export *x, const char *name);
+
+/* A column of the SELECT reading one rule's value out of `extracted`.
+ * 0, -1 (memory) or 2 (the column is already there). */
 static int add_rule_field(struct export *x, const char *rule, int *next_col)
 {
 	enum kind kind = x->cfg->format == OPT_FORMAT_JSONL ? K_JSON : K_TEXT;
+	const char *header = rule_header(x, rule);
 
-	return add_field(x, rule, kind, (*next_col)++, rule);
+	if (!header)
+		return -1;
+	if (duplicate_field(x, header)) {
+		fprintf(x->err, "crawler: --fields: '%s' is given twice (also through"
+			" 'extracted')\n", rule);
+		return 2;
+	}
+	return add_field(x, header, kind, (*next_col)++, rule);
 }
 
 static const struct field_def *field_def(const char *name)
@@ -914,9 +980,11 @@ static int add_named_field(struct export *x, const char *name, int *next_col)
 	const char *rule = d ? NULL : rule_named(x, name);
 
 	if (d && d->kind == K_EXTRACTED && x->cfg->format == OPT_FORMAT_CSV) {
-		for (size_t i = 0; i < x->n_rules; i++)
-			if (add_rule_field(x, x->rules[i], next_col) < 0)
-				return -1;
+		for (size_t i = 0; i < x->n_rules; i++) {
+			int rc = add_rule_field(x, x->rules[i], next_col);
+			if (rc)
+				return rc;
+		}
 		return 0;
 	}
 	if (d)
@@ -1755,45 +1823,72 @@ static int warcinfo(struct export *x)
 
 /* ---- running an export ---- */
 
-/* Opens an existing non-regular file (a device, a FIFO) in place: those
- * cannot be replaced by a rename.  -1 when path is not one of them. */
-static int open_special(const char *path)
+/* Starts writing a regular file: under a temporary name beside `final`,
+ * renamed to it when complete, so a failed export never leaves a file that
+ * looks whole.  Returns the descriptor, or -1 after a message. */
+static int open_temporary(struct export *x, const char *final)
 {
-	struct stat st;
-
-	if (stat(path, &st) < 0 || S_ISREG(st.st_mode))
+	mode_t mask = umask(0);
+	umask(mask);
+	if (!(x->out_path = strdup(final)) ||
+	    asprintf(&x->tmp_path, "%s.partial-XXXXXX", final) < 0) {
+		x->tmp_path = NULL;
+		oom(x);
 		return -1;
-	return open(path, O_WRONLY | O_CLOEXEC);
+	}
+	int fd = mkostemp(x->tmp_path, O_CLOEXEC);
+	if (fd >= 0 && fchmod(fd, 0666 & ~mask) == 0)
+		return fd;
+	fprintf(x->err, "crawler: --out: %s: %s\n", final, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	unlink(x->tmp_path);
+	free(x->tmp_path);
+	x->tmp_path = NULL;
+	return -1;
 }
 
-/* A regular --out FILE is written under a temporary name and renamed when
- * complete, so a failed export never leaves a file that looks whole. */
+/* Where --out writes.  Standard output (also when PATH is another name for
+ * it, like /dev/stdout) and files that are not regular (devices, FIFOs) are
+ * written in place, never replaced; a symbolic link to a regular file is
+ * followed, so its target is replaced and the link stays; a directory or a
+ * dangling link is an error before anything is exported.  Returns 0, 1 or 2
+ * as export_run does. */
 static int output_open(struct export *x)
 {
 	const char *path = x->cfg->out;
+	struct stat st, out_st;
 	int fd = STDOUT_FILENO;
-
-	if (path && strcmp(path, "-") != 0 && (fd = open_special(path)) < 0) {
-		mode_t mask = umask(0);
-
-		umask(mask);
-		if (asprintf(&x->tmp_path, "%s.partial-XXXXXX", path) < 0) {
-			x->tmp_path = NULL;
-			return oom(x);
+	if (path && strcmp(path, "-") != 0) {
+		if (stat(path, &st) < 0) {
+			int dangling = errno == ENOENT && lstat(path, &out_st) == 0;
+			if (errno != ENOENT || dangling) {
+				fprintf(x->err, "crawler: --out: %s: %s\n", path,
+					dangling ? "a symbolic link to nothing" : strerror(errno));
+				return dangling ? 2 : 1;
+			}
+			fd = open_temporary(x, path);
+		} else if (fstat(STDOUT_FILENO, &out_st) == 0 && st.st_dev == out_st.st_dev &&
+			   st.st_ino == out_st.st_ino) {
+			fd = STDOUT_FILENO;
+		} else if (S_ISDIR(st.st_mode)) {
+			fprintf(x->err, "crawler: --out: %s is a directory\n", path);
+			return 2;
+		} else if (!S_ISREG(st.st_mode)) {
+			if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+				fprintf(x->err, "crawler: --out: %s: %s\n", path, strerror(errno));
+			else if (!(x->out_path = strdup(path)))
+				return oom(x);
+		} else {
+			char *real = realpath(path, NULL);
+			fd = real ? open_temporary(x, real) : -1;
+			if (!real)
+				fprintf(x->err, "crawler: --out: %s: %s\n", path, strerror(errno));
+			free(real);
 		}
-		fd = mkostemp(x->tmp_path, O_CLOEXEC);
-		if (fd < 0 || fchmod(fd, 0666 & ~mask) < 0) {
-			fprintf(x->err, "crawler: %s: %s\n", path, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			unlink(x->tmp_path);
-			free(x->tmp_path);
-			x->tmp_path = NULL;
+		if (fd < 0)
 			return 1;
-		}
 	}
-	if (path && strcmp(path, "-") != 0 && !(x->out_path = strdup(path)))
-		return oom(x);
 	if (out_init(&x->out, fd, OUT_CAP) < 0) {
 		if (fd != STDOUT_FILENO)
 			close(fd);
@@ -1940,9 +2035,12 @@ static void export_free(struct export **xp)
 	sqlite3_close(x->db);
 	for (size_t i = 0; i < x->n_rules; i++)
 		free(x->rules[i]);
+	for (size_t i = 0; i < x->n_headers; i++)
+		free(x->headers[i]);
 	for (size_t i = 0; i < x->n_binds; i++)
 		free(x->binds[i].text);
 	free(x->rules);
+	free(x->headers);
 	free(x->binds);
 	free(x->fields);
 	free(x->spec);

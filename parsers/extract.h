@@ -53,6 +53,7 @@
 
 #include <stddef.h>
 
+#define EXTRACT_MAX_DOCUMENT (16 * 1024 * 1024) /* larger pages are not extracted */
 #define EXTRACT_MAX_VALUE (64 * 1024)
 #define EXTRACT_MAX_JSON (1024 * 1024)
 #define EXTRACT_MAX_VALUES 10000

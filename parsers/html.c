@@ -618,7 +618,8 @@ static int feed(struct html_parser *p, const char *data, size_t len,
 		size_t n = CHARSET_PRESCAN_LEN - p->d.head_len;
 		if (n > len)
 			n = len;
-		memcpy(p->d.head + p->d.head_len, data, n);
+		if (n) /* data may be NULL for an empty body */
+			memcpy(p->d.head + p->d.head_len, data, n);
 		p->d.head_len += n;
 		data += n;
 		len -= n;
