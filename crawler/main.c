@@ -1,4 +1,4 @@
-/* crawler: the command line.  Subcommands: crawl, status, why. */
+/* crawler: the command line.  Subcommands: crawl, status, why, export, show. */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
