@@ -207,16 +207,18 @@ static enum frontier_skip skip_reason(struct crawl *c, const struct found_link *
 }
 
 /* Records a discovered URL once, queueing it when it may be fetched.
- * Returns its id, 0 when dropped unrecorded, -1 on a fatal error. */
+ * Returns its id (new or known), or -1 on a fatal error.  A known URL costs
+ * one in-memory lookup unless this discovery could revive it. */
 static int64_t discover(struct crawl *c, const struct found_link *l)
 {
 	uint64_t hash = url_hash(l->url, l->len);
-	int seen = frontier_seen(c->fr, hash);
-	if (seen >= 0 && !frontier_skip_revivable(seen) && !l->redirect_hops)
-		return 0;
+	int64_t known;
+	int seen = frontier_seen(c->fr, hash, &known);
+	if (seen >= 0 && !frontier_skip_revivable(seen))
+		return known;
 	enum frontier_skip skip = skip_reason(c, l);
-	if (seen >= 0 && skip != FRONTIER_QUEUE && !l->redirect_hops)
-		return 0;
+	if (seen >= 0 && skip != FRONTIER_QUEUE)
+		return known;
 	struct host *h = NULL;
 	if (skip == FRONTIER_QUEUE || frontier_skip_revivable(skip)) {
 		if (!(h = host_for(c, l->url, l->len)))

@@ -46,10 +46,6 @@ int loop_watch(struct loop *l, int fd, unsigned events, loop_io_fn fn,
 /* Arms t to fire once at monotonic time `due` (re-arms if pending). */
 int loop_timer_at(struct loop *l, struct loop_timer *t, double due);
 void loop_timer_cancel(struct loop *l, struct loop_timer *t);
-static inline int loop_timer_pending(const struct loop_timer *t)
-{
-	return heap_contains(&t->node);
-}
 
 /* Waits for the next events or due timer (at most max_wait seconds) and
  * dispatches them.  Returns 0, or -1 on an epoll error. */

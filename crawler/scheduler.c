@@ -200,21 +200,3 @@ void sched_finished(struct sched *s, struct host *h)
 	h->inflight--;
 	sched_update(s, h);
 }
-
-struct each_ctx {
-	void (*fn)(void *ctx, struct host *h);
-	void *ctx;
-};
-
-static void each_host(void *ctx, const char *key, void *value)
-{
-	struct each_ctx *e = ctx;
-	e->fn(e->ctx, value);
-}
-
-void sched_each_host(struct sched *s, void (*fn)(void *ctx, struct host *h),
-		     void *ctx)
-{
-	struct each_ctx e = {fn, ctx};
-	strmap_each(s->hosts, each_host, &e);
-}

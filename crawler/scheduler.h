@@ -93,8 +93,5 @@ void sched_finished(struct sched *s, struct host *h);
 /* Hosts with queued work in memory or in the frontier, or in flight. */
 int sched_busy(const struct sched *s);
 
-/* Calls fn for every host. */
-void sched_each_host(struct sched *s, void (*fn)(void *ctx, struct host *h),
-		     void *ctx);
 
 #endif

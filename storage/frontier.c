@@ -32,7 +32,6 @@ enum stmt {
 	ST_REDIRECT,
 	ST_CHAIN_STEP,
 	ST_QUEUED,
-	ST_LOOKUP,
 	ST_RUN_ADD,
 	ST_RUN_UPDATE,
 	ST_COUNT,
@@ -61,7 +60,6 @@ static const char *const stmt_sql[ST__N] = {
 	[ST_CHAIN_STEP] = "SELECT parent_id FROM urls WHERE id=? AND via='redirect'",
 	[ST_QUEUED] = "SELECT id, url, depth, redirect_hops FROM urls"
 		      " WHERE host_id=? AND state='queued' ORDER BY id LIMIT ?",
-	[ST_LOOKUP] = "SELECT id, state, redirect_hops FROM urls WHERE hash=? AND url=?",
 	[ST_RUN_ADD] = "INSERT INTO runs(started_at, pid, config) VALUES(?,?,?)",
 	[ST_RUN_UPDATE] = "UPDATE runs SET pages=?, bytes=?, ended_at=?,"
 			  " exit_code=? WHERE id=?",
@@ -187,9 +185,11 @@ static struct seen *seen_find(const struct frontier *f, uint64_t hash)
 	return s->key ? s : NULL;
 }
 
-int frontier_seen(const struct frontier *f, uint64_t hash)
+int frontier_seen(const struct frontier *f, uint64_t hash, int64_t *id)
 {
 	const struct seen *s = seen_find(f, hash);
+	if (s && id)
+		*id = s->id;
 	return s ? s->skip : -1;
 }
 
@@ -465,31 +465,6 @@ int frontier_discover(struct frontier *f, const struct frontier_url *u,
 		return 0;
 	*found = FRONTIER_REVIVED;
 	return revive_url(f, u, s);
-}
-
-int frontier_lookup(struct frontier *f, const char *url, uint64_t hash,
-		    int64_t *id, const char **state, int *redirect_hops)
-{
-	static const char *const states[] = {"queued", "leased", "done",
-					     "failed", "skipped"};
-	sqlite3_stmt *st = f->st[ST_LOOKUP];
-	sqlite3_bind_int64(st, 1, (int64_t)hash);
-	bind_text(st, 2, url);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const char *s = (const char *)sqlite3_column_text(st, 1);
-		*id = sqlite3_column_int64(st, 0);
-		*state = "unknown";
-		for (size_t i = 0; s && i < sizeof states / sizeof *states; i++)
-			if (strcmp(s, states[i]) == 0)
-				*state = states[i];
-		*redirect_hops = sqlite3_column_int(st, 2);
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	return rc == SQLITE_DONE ? 1 : db_fail(f, "looking up a URL");
 }
 
 long frontier_queued(struct frontier *f, int64_t host_id, long limit,

@@ -119,14 +119,10 @@ int frontier_discover(struct frontier *f, const struct frontier_url *u,
 		      enum frontier_found *found, int64_t *id);
 
 /* -1 when no URL with this hash is known, else the skip reason it was
- * recorded with (FRONTIER_QUEUE when it was not skipped).  No database
- * access: this is the dedup filter in front of the database. */
-int frontier_seen(const struct frontier *f, uint64_t hash);
-
-/* Looks a known URL up by its canonical form: its id and state (a static
- * string) and redirect_hops; 0 if found, 1 if unknown, -1 on error. */
-int frontier_lookup(struct frontier *f, const char *url, uint64_t hash,
-		    int64_t *id, const char **state, int *redirect_hops);
+ * recorded with (FRONTIER_QUEUE when it was not skipped), and its id in *id
+ * (when id is not NULL).  No database access: this is the dedup filter in
+ * front of the database. */
+int frontier_seen(const struct frontier *f, uint64_t hash, int64_t *id);
 
 /* Calls fn for up to `limit` queued URLs of host_id in id order.  Returns the
  * number delivered, or -1.  A URL stays queued until frontier_lease, so the

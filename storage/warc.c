@@ -66,7 +66,6 @@ struct warc_writer {
 				       * already written */
 	unsigned seg_exchanges;
 	int must_rotate;              /* segment tail is not trustworthy */
-	uint64_t total;
 	char warcinfo_id[UUID_LEN + 1];
 	ZSTD_CCtx *cctx;
 	EVP_MD *sha1;
@@ -296,7 +295,6 @@ static int writer_commit(struct warc_writer *w)
 	if (writer_push(w) < 0)
 		return -1;
 	w->seg_len += w->flushed;
-	w->total += w->flushed;
 	w->flushed = 0;
 	return 0;
 }
@@ -566,11 +564,6 @@ int warc_writer_flush(struct warc_writer *w, int durable)
 	if (w->fd < 0)
 		return 0;
 	return durable ? fdatasync(w->fd) : 0;
-}
-
-uint64_t warc_writer_bytes(const struct warc_writer *w)
-{
-	return w->total;
 }
 
 void warc_writer_close(struct warc_writer **wp)

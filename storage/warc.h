@@ -87,9 +87,6 @@ int warc_write_exchange(struct warc_writer *w, const struct warc_exchange *ex,
  * left by rotation was synced then).  0 or -1. */
 int warc_writer_flush(struct warc_writer *w, int durable);
 
-/* Total bytes written by this writer (compressed). */
-uint64_t warc_writer_bytes(const struct warc_writer *w);
-
 /* NULL-safe; flushes, closes, frees, sets *w to NULL. */
 void warc_writer_close(struct warc_writer **w);
 

@@ -600,7 +600,6 @@ static void test_rotation(void)
 		.zstd_level = 1, .software = "crawler/test" };
 	struct warc_writer *w = warc_writer_open(&o, NULL);
 	struct fetch f;
-	uint64_t on_disk = 0;
 
 	CHECK(w != NULL);
 	if (!w)
@@ -621,9 +620,7 @@ static void test_rotation(void)
 		      memcmp(got, "WARC/1.1\r\nWARC-Type: warcinfo\r\n", 31) == 0);
 		CHECK(got && count_str(got, len, "WARC/1.1\r\n") == 3);
 		free(got);
-		on_disk += (uint64_t)file_size(dir, i);
 	}
-	CHECK(warc_writer_bytes(w) == on_disk);
 	warc_writer_close(&w);
 
 	touch(dir, "crawl-00007.warc.zst");
