@@ -407,8 +407,6 @@ static void run_parse(void *ctx, void *job)
 	const void *body;
 	size_t len;
 	int in_memory = spool_memory(t->body, &body, &len);
-	if (in_memory && !body) /* an empty body never allocated */
-		body = "";
 	int fed = in_memory ? html_parser_feed_last(t->html, body, len)
 			    : spool_each(t->body, feed_parser, t->html);
 	j->parsed = fed == 0 && html_parser_finish(t->html, &j->html) == 0;

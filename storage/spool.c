@@ -176,7 +176,7 @@ int spool_memory(const struct spool *s, const void **data, size_t *len)
 {
 	if (s->fd >= 0)
 		return 0;
-	*data = s->mem;
+	*data = s->mem ? s->mem : ""; /* never NULL, also before the first write */
 	*len = s->mem_len;
 	return 1;
 }

@@ -31,7 +31,8 @@ int spool_each(struct spool *s, int (*fn)(void *ctx, const void *buf,
 					  size_t len),
 	       void *ctx);
 
-/* Points *data at the contents when they are all in memory and returns 1;
+/* Points *data at the contents (never NULL, even when empty) when they are
+ * all in memory and returns 1;
  * returns 0 when the spool has spilled to its file. */
 int spool_memory(const struct spool *s, const void **data, size_t *len);
 

@@ -124,6 +124,8 @@ static void test_spool_memory(void)
 	size_t len, seen = 0;
 
 	CHECK(s != NULL);
+	/* a spool that was never written still points at (empty) memory */
+	CHECK(spool_memory(s, &data, &len) == 1 && data != NULL && len == 0);
 	CHECK(spool_write(s, "hello ", 6) == 0);
 	CHECK(spool_write(s, "", 0) == 0);
 	CHECK(spool_write(s, "world", 5) == 0);
