@@ -790,7 +790,8 @@ static int collect_seed_file(struct seeds *s, const char *path)
 	return rc;
 }
 
-/* Reads and checks every seed before anything is written. */
+/* Reads and checks every seed before anything is written; a new crawl
+ * needs at least one, a crawl to resume none. */
 static int collect_seeds(const struct opt_config *cfg, struct seeds *s)
 {
 	for (size_t i = 0; i < cfg->urls.n; i++)
@@ -799,6 +800,13 @@ static int collect_seeds(const struct opt_config *cfg, struct seeds *s)
 	for (size_t i = 0; i < cfg->seeds_files.n; i++)
 		if (collect_seed_file(s, cfg->seeds_files.items[i]))
 			return -1;
+	char db[4096];
+	snprintf(db, sizeof db, "%s/crawl.db", cfg->dir);
+	if (!s->n && access(db, F_OK) != 0) {
+		fprintf(stderr, "crawler: no seed URLs and no crawl to resume in %s:"
+			" give URLs or --seeds FILE\n", cfg->dir);
+		return -1;
+	}
 	return 0;
 }
 
@@ -813,11 +821,6 @@ static int add_seeds(struct crawl *c, const struct seeds *seeds)
 {
 	if (frontier_seeds(c->fr, add_known_seed, c))
 		return fatal(c, "%s", frontier_errmsg(c->fr));
-	if (!seeds->n && !scope_count(c->scope)) {
-		fprintf(stderr, "crawler: no seed URLs: give URLs or --seeds FILE\n");
-		c->exit_code = CRAWL_EXIT_USAGE;
-		return -1;
-	}
 	for (size_t i = 0; i < seeds->n; i++) {
 		const char *url = seeds->urls[i];
 		struct found_link l = {.url = url, .len = strlen(url), .via = "seed"};

@@ -123,11 +123,6 @@ int scope_add_seed(struct scope *s, const char *canon, size_t len)
 	return strmap_put(s->hosts, key, strlen(key), s);
 }
 
-size_t scope_count(const struct scope *s)
-{
-	return strmap_count(s->hosts);
-}
-
 static int host_in_scope(const struct scope *s, const char *host, size_t len)
 {
 	if (strmap_get(s->hosts, host, len))

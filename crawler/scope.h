@@ -24,9 +24,6 @@ void scope_free(struct scope **s);
 /* Adds the host of a canonical seed URL to the scope.  0 or -1 (OOM). */
 int scope_add_seed(struct scope *s, const char *canon, size_t len);
 
-/* Number of distinct seed hosts (or domains) in the scope. */
-size_t scope_count(const struct scope *s);
-
 /* FRONTIER_QUEUE when canon is in scope, else the skip reason. */
 enum frontier_skip scope_check(const struct scope *s, const char *canon,
 			       size_t len);

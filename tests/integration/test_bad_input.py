@@ -22,6 +22,38 @@ def test_unknown_option(crawler):
 				      "http://127.0.0.1:9/"), "--bogus-option")
 
 
+@pytest.mark.parametrize("args,needle", [
+	(["--concurrency", "0"], "--concurrency"),
+	(["--per-host", "many"], "many"),
+	(["--delay", "-1"], "--delay"),
+	(["--max-size", "10Q"], "10Q"),
+	(["--scope", "planet"], "planet"),
+	(["--zstd-level", "99"], "--zstd-level"),
+	(["--dns-servers", "1.2.3.999"], "1.2.3.999"),
+	(["--timeout"], "--timeout"),
+	(["--extract", "price"], "price"),
+])
+def test_bad_option_values(crawler, args, needle):
+	res = crawler.run("crawl", "--dir", crawler.dir, *args, "http://127.0.0.1:9/")
+	assert_user_error(res, needle)
+	assert not os.path.exists(crawler.dir), "a usage error created the crawl directory"
+
+
+def test_no_seeds_for_a_new_crawl(crawler):
+	assert_user_error(crawler.run("crawl", "--dir", crawler.dir), "seed")
+	assert not os.path.exists(crawler.dir), "a usage error created the crawl directory"
+
+
+@pytest.mark.parametrize("args,needle", [
+	(["why"], "why"),
+	(["why", "ftp://example.org/"], "ftp://example.org/"),
+	(["show", "mailto:someone@example.org"], "mailto:someone@example.org"),
+	(["status", "http://127.0.0.1:9/"], "http://127.0.0.1:9/"),
+])
+def test_bad_arguments_to_the_other_commands(crawler, args, needle):
+	assert_user_error(crawler.run(args[0], "--dir", crawler.dir, *args[1:]), needle)
+
+
 def test_bad_regex(crawler):
 	assert_user_error(crawler.run("crawl", "--dir", crawler.dir, "--deny", "([",
 				      "http://127.0.0.1:9/"), "([")
