@@ -34,6 +34,7 @@ enum opt_type {
 enum {
 	OPT_F_CLI_ONLY = 1, /* rejected in the config file */
 	OPT_F_PRESCAN = 2,  /* applied before the config file is loaded */
+	OPT_F_PER_RUN = 4,  /* not part of a crawl's stored configuration */
 };
 
 #define ALL_CMDS (OPT_CMD_CRAWL | OPT_CMD_STATUS | OPT_CMD_WHY | OPT_CMD_EXPORT | OPT_CMD_SHOW)
@@ -61,19 +62,20 @@ static const char *const progress_names[] = { "auto", "bar", "log", NULL };
 static const char *const format_names[] = { "jsonl", "csv", "warc", NULL };
 static const char *const with_body_names[] = { "none", "text", "raw", NULL };
 static const char *const compress_names[] = { "zstd", "gzip", "none", NULL };
+static const char *const fsync_names[] = { "never", "batch", "always", NULL };
 
 static int check_dns_servers(const struct opt_row *row, const char *value,
 			     char **err);
 
 static const struct opt_row rows[] = {
 	{ .name = "dir", .arg = "DIR", .type = OPT_STRING, AT(dir),
-	  .cmds = ALL_CMDS, .def = "./crawl",
+	  .cmds = ALL_CMDS, .flags = OPT_F_PER_RUN, .def = "./crawl",
 	  .help = "crawl directory: database, WARC files, lock" },
 	{ .name = "config", .arg = "FILE", .type = OPT_STRING, AT(config_file),
 	  .cmds = ALL_CMDS, .flags = OPT_F_CLI_ONLY | OPT_F_PRESCAN,
 	  .help = "read options from this INI file; the command line overrides it" },
 	{ .name = "seeds", .arg = "FILE", .type = OPT_LIST, AT(seeds_files),
-	  .cmds = OPT_CMD_CRAWL,
+	  .cmds = OPT_CMD_CRAWL, .flags = OPT_F_PER_RUN,
 	  .help = "read seed URLs from FILE, one per line ('-' = stdin)" },
 	{ .name = "concurrency", .letter = 'c', .arg = "N", .type = OPT_LONG,
 	  AT(concurrency), .cmds = OPT_CMD_CRAWL, .min = 1, .max = 10000,
@@ -88,8 +90,28 @@ static const struct opt_row rows[] = {
 	  AT(max_depth), .cmds = OPT_CMD_CRAWL, .min = -1, .max = 1000000,
 	  .def = "-1", .help = "follow links at most N hops from the seeds; -1: no limit" },
 	{ .name = "max-pages", .arg = "N", .type = OPT_LONG, AT(max_pages),
-	  .cmds = OPT_CMD_CRAWL, .min = 0, .max = 1e12, .def = "0",
-	  .help = "stop after N pages; 0: no limit" },
+	  .cmds = OPT_CMD_CRAWL, .flags = OPT_F_PER_RUN, .min = 0, .max = 1e12,
+	  .def = "0", .help = "stop this run after N pages (exit 6 while work remains); 0: no limit" },
+	{ .name = "max-time", .arg = "SECONDS", .type = OPT_SECONDS, AT(max_time),
+	  .cmds = OPT_CMD_CRAWL, .flags = OPT_F_PER_RUN, .min = 0, .max = 1e9,
+	  .def = "0", .help = "stop this run after this long (exit 5 while work remains); 0: no limit" },
+	{ .name = "grace", .arg = "SECONDS", .type = OPT_SECONDS, AT(grace),
+	  .cmds = OPT_CMD_CRAWL, .flags = OPT_F_PER_RUN, .min = 0, .max = 86400,
+	  .def = "10", .help = "after a stop (signal or budget), let transfers in flight"
+			     " finish for this long, then put them back in the queue" },
+	{ .name = "revisit-after", .arg = "SECONDS", .type = OPT_SECONDS,
+	  AT(revisit_after), .cmds = OPT_CMD_CRAWL, .flags = OPT_F_PER_RUN,
+	  .min = -1, .max = 1e10, .def = "-1",
+	  .help = "fetch again, with a conditional request, the pages fetched longer ago"
+		  " than this (0: all of them); -1: never" },
+	{ .name = "dedup", .type = OPT_BOOL, AT(dedup), .cmds = OPT_CMD_CRAWL,
+	  .def = "yes",
+	  .help = "store a payload identical to one already archived as a revisit"
+		  " record instead of a second copy" },
+	{ .name = "fsync", .type = OPT_ENUM, AT(fsync), .cmds = OPT_CMD_CRAWL,
+	  .names = fsync_names, .def = "batch",
+	  .help = "sync the archive and the database: never, before each database"
+		  " commit (batch), or after every record (always)" },
 	{ .name = "scope", .type = OPT_ENUM, AT(scope), .cmds = OPT_CMD_CRAWL,
 	  .names = scope_names, .def = "host",
 	  .help = "follow links to the seeds' hosts, their domains, or anywhere" },
@@ -125,12 +147,12 @@ static const struct opt_row rows[] = {
 	  .cmds = OPT_CMD_CRAWL,
 	  .help = "follow links marked nofollow (rel or meta robots)" },
 	{ .name = "quiet", .letter = 'q', .type = OPT_BOOL, AT(quiet),
-	  .cmds = OPT_CMD_CRAWL, .help = "print errors only" },
+	  .cmds = OPT_CMD_CRAWL, .flags = OPT_F_PER_RUN, .help = "print errors only" },
 	{ .name = "progress", .type = OPT_ENUM, AT(progress),
-	  .cmds = OPT_CMD_CRAWL, .names = progress_names, .def = "auto",
+	  .cmds = OPT_CMD_CRAWL, .flags = OPT_F_PER_RUN, .names = progress_names, .def = "auto",
 	  .help = "progress as a bar, as log lines, or a bar on a terminal only" },
 	{ .name = "progress-interval", .arg = "SECONDS", .type = OPT_SECONDS,
-	  AT(progress_interval), .cmds = OPT_CMD_CRAWL, .min = 0.1,
+	  AT(progress_interval), .cmds = OPT_CMD_CRAWL, .flags = OPT_F_PER_RUN, .min = 0.1,
 	  .max = 86400, .def = "5", .help = "time between progress log lines" },
 	{ .name = "extract", .arg = "NAME=xpath:EXPR|NAME=regex:RE", .type = OPT_LIST,
 	  AT(extract), .cmds = OPT_CMD_CRAWL,
@@ -194,7 +216,7 @@ static const struct opt_cmd_info commands[] = {
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static const char units_help[] =
-	"SECONDS may be fractional or carry a unit (500ms, 2m, 1h); SIZE takes\n"
+	"SECONDS may be fractional or carry a unit (500ms, 2m, 1h, 1d); SIZE takes\n"
 	"k, M, G or T (powers of 1024).  A flag's --no-NAME form turns it off.\n"
 	"The config file is INI: the long names are its keys (concurrency = 32),\n"
 	"optionally under [crawl]; the command line overrides it, and repeatable\n"
@@ -320,7 +342,7 @@ static int parse_seconds(const char *s, double *out)
 		const char *unit;
 		double scale;
 	} units[] = { { "", 1 }, { "s", 1 }, { "ms", 0.001 }, { "m", 60 },
-		      { "h", 3600 } };
+		      { "h", 3600 }, { "d", 86400 } };
 	const char *num = (*s == '-' || *s == '+') ? s + 1 : s;
 	char *end;
 
@@ -394,7 +416,7 @@ static int set_seconds(struct opt_config *cfg, const struct opt_row *row,
 	double v;
 
 	if (parse_seconds(value, &v) < 0)
-		return fail(err, "--%s: '%s' is not a duration (use e.g. 1.5, 500ms, 2m, 1h)",
+		return fail(err, "--%s: '%s' is not a duration (use e.g. 1.5, 500ms, 2m, 1h, 1d)",
 			    row->name, value);
 	if (!(v >= row->min && v <= row->max))
 		return fail(err, "--%s: %s is out of range (%g..%g seconds)",
@@ -457,13 +479,17 @@ static void list_free(struct opt_strlist *list)
 	free(list->items);
 	list->items = NULL;
 	list->n = 0;
+	list->stored = 0;
 }
 
 static int set_list(struct opt_config *cfg, const struct opt_row *row,
 		    const char *value, char **err)
 {
-	return list_append((struct opt_strlist *)((char *)cfg + row->off),
-			   value, err);
+	struct opt_strlist *list = (struct opt_strlist *)((char *)cfg + row->off);
+
+	if (list->stored)
+		list_free(list);
+	return list_append(list, value, err);
 }
 
 static int set_enum(struct opt_config *cfg, const struct opt_row *row,
@@ -864,6 +890,110 @@ int opt_parse(struct opt_config *cfg, int argc, char **argv, char **err)
 	if (walk_args(cfg, argc, argv, PASS_APPLY, err) < 0)
 		return -1;
 	return check_urls(cfg, cmd, err);
+}
+
+/* ---- a resumed crawl's stored configuration ---- */
+
+static bool stored_row(const struct opt_row *row)
+{
+	return (row->cmds & OPT_CMD_CRAWL) &&
+	       !(row->flags & (OPT_F_CLI_ONLY | OPT_F_PER_RUN));
+}
+
+/* Keys the stored text has but this version does not know are skipped: the
+ * crawl may have been started by another version. */
+static int on_stored_pair(void *user, const char *section, const char *name,
+			  const char *value)
+{
+	struct file_ctx *ctx = user;
+	const struct opt_row *row = NULL;
+
+	for (size_t i = 0; i < N_ROWS && !row; i++)
+		if (strcmp(rows[i].name, name) == 0)
+			row = &rows[i];
+	(void)section;
+	if (!row || !stored_row(row))
+		return 1;
+	return set_row(ctx->cfg, row, value, &ctx->msg) == 0;
+}
+
+static int load_stored(struct opt_config *cfg, const char *stored, char **err)
+{
+	struct file_ctx ctx = { cfg, NULL };
+	int rc = 0;
+
+	configure_inih();
+	int line = ini_parse_string(stored, on_stored_pair, &ctx);
+	if (line != 0)
+		rc = fail(err, "the crawl's stored configuration, line %d: %s", line,
+			  ctx.msg ? ctx.msg : "not INI");
+	free(ctx.msg);
+	for (size_t i = 0; i < N_ROWS; i++)
+		if (rows[i].type == OPT_LIST && stored_row(&rows[i]))
+			((struct opt_strlist *)((char *)cfg + rows[i].off))->stored = 1;
+	return rc;
+}
+
+static void dump_row(FILE *out, const struct opt_config *cfg,
+		     const struct opt_row *row);
+
+/* A row's value as the dump writes it, values of a list joined by ", ";
+ * malloc'ed, NULL when memory ran out. */
+static char *row_value(const struct opt_config *cfg, const struct opt_row *row)
+{
+	char *text = NULL, *value = NULL;
+	size_t len = 0, prefix = strlen(row->name) + 3;
+	FILE *out = open_memstream(&text, &len);
+
+	if (!out)
+		return NULL;
+	dump_row(out, cfg, row);
+	if (fclose(out) != 0 || !(value = calloc(1, len + 1))) {
+		free(text);
+		return NULL;
+	}
+	for (char *line = text, *nl; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		*nl = '\0';
+		if (*value)
+			strcat(value, ", ");
+		strcat(value, line + prefix);
+	}
+	free(text);
+	return value;
+}
+
+static void log_changes(const struct opt_config *was, const struct opt_config *now,
+			FILE *log)
+{
+	for (size_t i = 0; i < N_ROWS; i++) {
+		if (!stored_row(&rows[i]))
+			continue;
+		char *a = row_value(was, &rows[i]), *b = row_value(now, &rows[i]);
+		if (a && b && strcmp(a, b) != 0)
+			fprintf(log, "crawler: --%s changed from '%s' to '%s'"
+				" (stored crawl configuration)\n", rows[i].name, a, b);
+		free(a);
+		free(b);
+	}
+}
+
+int opt_parse_resumed(struct opt_config *cfg, const char *stored, int argc,
+		      char **argv, FILE *log, char **err)
+{
+	struct opt_config was;
+	int rc;
+
+	opt_config_init(&was);
+	if (load_stored(&was, stored, err) < 0 || load_stored(cfg, stored, err) < 0) {
+		opt_config_free(&was);
+		return -1;
+	}
+	rc = opt_parse(cfg, argc, argv, err);
+	if (rc == 0 && log && !cfg->quiet)
+		log_changes(&was, cfg, log);
+	opt_config_free(&was);
+	return rc;
 }
 
 /* ---- help, Markdown, dump ---- */

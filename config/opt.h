@@ -28,6 +28,7 @@ enum opt_command {
 enum opt_format { OPT_FORMAT_JSONL, OPT_FORMAT_CSV, OPT_FORMAT_WARC };
 enum opt_with_body { OPT_BODY_NONE, OPT_BODY_TEXT, OPT_BODY_RAW };
 enum opt_compress { OPT_COMPRESS_ZSTD, OPT_COMPRESS_GZIP, OPT_COMPRESS_NONE };
+enum opt_fsync { OPT_FSYNC_NEVER, OPT_FSYNC_BATCH, OPT_FSYNC_ALWAYS };
 
 enum opt_scope {
 	OPT_SCOPE_HOST,   /* the hosts of the seeds (default) */
@@ -38,6 +39,8 @@ enum opt_scope {
 struct opt_strlist {
 	char **items;
 	size_t n;
+	int stored;  /* came from a crawl's stored configuration: the next
+		      * value given replaces the list instead of adding to it */
 };
 
 struct opt_config {
@@ -50,7 +53,12 @@ struct opt_config {
 	long per_host;               /* --per-host, default 4, 1..1000 */
 	double delay;                /* --delay SECONDS, default 0, 0..86400 */
 	long max_depth;              /* --max-depth, default -1 = unlimited */
-	long max_pages;              /* --max-pages, default 0 = unlimited */
+	long max_pages;              /* --max-pages per run, default 0 = unlimited */
+	double max_time;             /* --max-time SECONDS per run, default 0 = unlimited */
+	double grace;                /* --grace SECONDS after a stop, default 10 */
+	double revisit_after;        /* --revisit-after SECONDS, default -1 = never */
+	int dedup;                   /* --dedup: identical payloads as revisits, default on */
+	enum opt_fsync fsync;        /* --fsync never|batch|always, default batch */
 	enum opt_scope scope;        /* --scope host|domain|any */
 	struct opt_strlist allow;    /* --allow REGEX (repeatable) */
 	struct opt_strlist deny;     /* --deny REGEX (repeatable) */
@@ -92,6 +100,15 @@ int opt_parse(struct opt_config *cfg, int argc, char **argv, char **err);
 
 /* Loads an INI file into cfg (used by opt_parse; exposed for tests). */
 int opt_load_file(struct opt_config *cfg, const char *path, char **err);
+
+/* For a crawl being resumed: parses argv like opt_parse, on top of the
+ * configuration the crawl stored (INI from opt_dump): defaults < stored <
+ * config file < command line.  Per-run options (directory, seeds, budgets,
+ * output) are not taken from the stored text; a repeatable option given
+ * again replaces its stored values.  Then writes one line to `log` for each
+ * stored option whose value changed.  0, or -1 with *err set. */
+int opt_parse_resumed(struct opt_config *cfg, const char *stored, int argc,
+		      char **argv, FILE *log, char **err);
 
 /* Sets one option by long name from a string value, as the command line and
  * the config file do.  `value` is NULL for a flag given without value. */

@@ -22,6 +22,7 @@
 #include "frontier.h"
 #include "html.h"
 #include "loop.h"
+#include "payloads.h"
 #include "progress.h"
 #include "scheduler.h"
 #include "scope.h"
@@ -34,6 +35,7 @@
 #define COMMIT_INTERVAL 0.25    /* seconds between database commits */
 #define MAX_REDIRECTS 10        /* hops in one redirect chain */
 #define SPOOL_MEMORY (1u << 20) /* body bytes per transfer kept in memory */
+#define DEDUP_MIN 1024          /* smaller payloads are always stored in full */
 
 enum stop {
 	RUNNING,
@@ -55,13 +57,41 @@ struct crawl {
 	struct warc_writer *warc;
 	struct work *archiver;       /* thread writing the WARC records */
 	struct work *parser;         /* thread parsing pages and extracting */
+	struct payloads *payloads;   /* stored payloads, with --dedup */
 	int64_t run_id;
 	struct loop_timer wake_timer, commit_timer, progress_timer;
+	struct loop_timer budget_timer, grace_timer;
 	enum stop stop;
 	int exit_code;
+	const char *end_reason;      /* runs.end_reason */
 	struct progress_stats stats;
 	struct progress *progress;
 };
+
+/* Stops scheduling; transfers in flight get --grace seconds to finish
+ * before they go back to the queue.  The first reason to stop is the one
+ * recorded. */
+static void stop_run(struct crawl *c, const char *reason, int exit_code)
+{
+	if (c->stop != RUNNING)
+		return;
+	c->stop = STOP_GRACEFUL;
+	c->end_reason = reason;
+	if (c->exit_code == CRAWL_EXIT_DONE)
+		c->exit_code = exit_code;
+	if (c->loop)
+		loop_timer_at(c->loop, &c->grace_timer, loop_now(c->loop) + c->cfg->grace);
+}
+
+/* Abandons transfers in flight: their URLs go back to the queue. */
+static void abort_run(struct crawl *c, const char *reason, int exit_code)
+{
+	if (c->exit_code != CRAWL_EXIT_FATAL && c->exit_code != CRAWL_EXIT_DISK_FULL) {
+		c->end_reason = reason;
+		c->exit_code = exit_code;
+	}
+	c->stop = STOP_ABORT;
+}
 
 static int fatal(struct crawl *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -75,9 +105,37 @@ static int fatal(struct crawl *c, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	c->exit_code = CRAWL_EXIT_FATAL;
-	c->stop = STOP_GRACEFUL;
+	if (c->exit_code == CRAWL_EXIT_DONE || c->exit_code >= CRAWL_EXIT_TIME)
+		c->exit_code = CRAWL_EXIT_FATAL;
+	c->end_reason = "fatal";
+	if (c->stop == RUNNING)
+		c->stop = STOP_GRACEFUL;
 	return -1;
+}
+
+static int is_disk_full(int err)
+{
+	return err == ENOSPC || err == EDQUOT;
+}
+
+/* The disk is full: nothing more can be stored, so transfers in flight are
+ * abandoned (back to the queue) and the run ends consistent. */
+static int disk_full(struct crawl *c, const char *what)
+{
+	if (c->exit_code != CRAWL_EXIT_DISK_FULL)
+		fprintf(stderr, "crawler: disk full: cannot write %s: %s; free some space"
+			" and run the crawl again to resume\n", what, strerror(ENOSPC));
+	c->exit_code = CRAWL_EXIT_DONE;
+	abort_run(c, "disk full", CRAWL_EXIT_DISK_FULL);
+	return -1;
+}
+
+/* A frontier call failed. */
+static int db_error(struct crawl *c)
+{
+	if (frontier_disk_full(c->fr))
+		return disk_full(c, "the crawl database");
+	return fatal(c, "%s", frontier_errmsg(c->fr));
 }
 
 /* ---- hosts ---- */
@@ -101,7 +159,7 @@ static struct host *host_for_origin(struct crawl *c, const char *origin, size_t 
 	}
 	h->id = frontier_host(c->fr, h->origin, h->name);
 	if (h->id < 0) {
-		fatal(c, "%s", frontier_errmsg(c->fr));
+		db_error(c);
 		return NULL;
 	}
 	if (is_ip_literal(h->name))
@@ -172,7 +230,7 @@ static void on_dns(void *ctx, void *arg, const char *ip, const char *error,
 			 error ? error : "out of memory");
 	}
 	if (frontier_host_set(c->fr, h->id, ip, ip ? NULL : h->dns_error))
-		fatal(c, "%s", frontier_errmsg(c->fr));
+		db_error(c);
 	sched_update(c->sched, h);
 }
 
@@ -232,9 +290,11 @@ static int64_t discover(struct crawl *c, const struct found_link *l)
 	enum frontier_found found;
 	int64_t id;
 	if (frontier_discover(c->fr, &u, &found, &id))
-		return fatal(c, "%s", frontier_errmsg(c->fr));
+		return db_error(c);
 	if (found != FRONTIER_KNOWN && skip == FRONTIER_QUEUE) {
-		if (sched_push(c->sched, h, id, l->url, l->depth, l->redirect_hops))
+		struct sched_url su = {.id = id, .url = (char *)l->url, .depth = l->depth,
+				       .redirect_hops = l->redirect_hops};
+		if (sched_push(c->sched, h, &su))
 			return fatal(c, "out of memory");
 		c->stats.queued++;
 	}
@@ -311,7 +371,7 @@ static void handle_redirect(struct crawl *c, struct transfer *t, long status,
 	}
 	if (frontier_redirect(c->fr, t->url.id, to_id > 0 ? to_id : 0, status,
 			      loc->value, loop_wall()))
-		fatal(c, "%s", frontier_errmsg(c->fr));
+		db_error(c);
 }
 
 /* ---- fetch results ---- */
@@ -324,6 +384,10 @@ struct job {
 	char *content_type;        /* copy: the easy handle is not touched off the loop */
 	char ip[46];
 	int archive_errno;         /* set by the archiver when writing failed */
+	char *etag, *last_modified; /* validators the response carries */
+	int not_modified;          /* a 304 to our conditional request */
+	struct warc_ref ref;       /* the record holding the unchanged content */
+	char *ref_id, *ref_date;
 	struct warc_result warc;
 	int parsed;                /* html holds the page's links */
 	struct html_result html;
@@ -334,6 +398,10 @@ static void job_free(struct job *j)
 {
 	free(j->content_type);
 	free(j->extracted);
+	free(j->etag);
+	free(j->last_modified);
+	free(j->ref_id);
+	free(j->ref_date);
 	free(j);
 }
 
@@ -390,8 +458,10 @@ static void run_archive(void *ctx, void *job)
 		.target_uri = t->url.url, .ip = j->ip[0] ? j->ip : NULL, .date = t->started,
 		.request = t->request.data, .request_len = t->request.len,
 		.resp_head = t->head.data, .resp_head_len = t->head.len, .body = t->body,
+		.not_modified = j->not_modified ? &j->ref : NULL,
 	};
-	if (warc_write_exchange(c->warc, &ex, &j->warc))
+	if (warc_write_exchange(c->warc, &ex, &j->warc) ||
+	    (c->cfg->fsync == OPT_FSYNC_ALWAYS && warc_writer_flush(c->warc, 1)))
 		j->archive_errno = errno ? errno : EIO;
 }
 
@@ -420,21 +490,23 @@ static void record_response(struct crawl *c, struct job *j, struct frontier_fetc
 	static char detail[32];
 	r->status = j->status;
 	r->content_type = j->content_type;
-	if (j->archive_errno) {
-		fatal(c, "writing the archive in %s: %s", c->warc_dir, strerror(j->archive_errno));
-		r->state = "failed";
-		r->error = "aborted";
-		r->error_detail = "archive write failed";
-		return;
-	}
+	r->etag = j->etag;
+	r->last_modified = j->last_modified;
 	r->has_record = 1;
 	r->warc_segment = j->warc.response.segment;
 	r->warc_offset = j->warc.response.offset;
 	r->warc_length = j->warc.response.length;
 	r->warc_request_length = j->warc.request_length;
-	r->payload_digest = j->warc.payload_digest;
+	r->payload_digest = j->warc.payload_digest[0] ? j->warc.payload_digest : NULL;
+	r->record = j->warc.type;
+	r->profile = j->warc.profile;
+	r->record_id = j->warc.record_id;
+	r->warc_date = j->warc.date;
 	r->extracted = j->extracted;
-	if (j->status >= 400) {
+	if (j->not_modified) {
+		r->not_modified = 1;
+		r->error_detail = "not modified";
+	} else if (j->status >= 400) {
 		snprintf(detail, sizeof detail, "HTTP %ld", j->status);
 		r->state = "failed";
 		r->error = "http";
@@ -450,11 +522,23 @@ static void record_response(struct crawl *c, struct job *j, struct frontier_fetc
 static void finish_fetch(struct crawl *c, struct transfer *t, struct frontier_fetch *r)
 {
 	if (frontier_finish(c->fr, r))
-		fatal(c, "%s", frontier_errmsg(c->fr));
+		db_error(c);
 	if (!strcmp(r->state, "done"))
 		c->stats.done++;
 	else
 		c->stats.failed++;
+	c->stats.bytes += (int64_t)t->received;
+	fetcher_release(c->fetcher, t);
+}
+
+/* A response that could not be archived is not recorded: its URL stays
+ * leased and goes back to the queue when the run ends. */
+static void archive_failed(struct crawl *c, struct transfer *t, int err)
+{
+	if (is_disk_full(err))
+		disk_full(c, c->warc_dir);
+	else
+		fatal(c, "writing the archive in %s: %s", c->warc_dir, strerror(err));
 	c->stats.bytes += (int64_t)t->received;
 	fetcher_release(c->fetcher, t);
 }
@@ -465,11 +549,15 @@ static void on_job_done(void *ctx, void *job)
 {
 	struct crawl *c = ctx;
 	struct job *j = job;
-	struct frontier_fetch r = {.id = j->t->url.id, .state = "done",
+	struct frontier_fetch r = {.id = j->t->url.id, .run_id = c->run_id, .state = "done",
 				   .fetched_at = loop_wall(),
 				   .length = (int64_t)j->t->received, .links = -1};
-	record_response(c, j, &r);
-	finish_fetch(c, j->t, &r);
+	if (j->archive_errno) {
+		archive_failed(c, j->t, j->archive_errno);
+	} else {
+		record_response(c, j, &r);
+		finish_fetch(c, j->t, &r);
+	}
 	job_free(j);
 }
 
@@ -481,6 +569,30 @@ static void on_archived(void *ctx, void *job)
 	struct job *j = job;
 	if (j->archive_errno || !j->t->is_html || work_submit(c->parser, j))
 		on_job_done(c, j);
+}
+
+/* A copy of a response header's value; 0, or -1 when out of memory. */
+static int copy_header(CURL *easy, const char *name, char **out)
+{
+	struct curl_header *h;
+	if (curl_easy_header(easy, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+		return 0;
+	return (*out = strdup(h->value)) ? 0 : -1;
+}
+
+/* A 304 to a conditional request refers to the record of the content we
+ * have. */
+static int refer_to_stored(struct crawl *c, struct job *j)
+{
+	struct frontier_prior prior;
+	if (frontier_prior(c->fr, j->t->url.id, &prior))
+		return db_error(c);
+	if ((prior.record_id && !(j->ref_id = strdup(prior.record_id))) ||
+	    (prior.warc_date && !(j->ref_date = strdup(prior.warc_date))))
+		return -1;
+	j->not_modified = 1;
+	j->ref = (struct warc_ref){j->t->url.url, j->ref_date, j->ref_id};
+	return 0;
 }
 
 /* A response arrived whole: hand it to the archive thread. */
@@ -495,7 +607,11 @@ static int submit_job(struct crawl *c, struct transfer *t)
 	curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &ctype);
 	curl_easy_getinfo(t->easy, CURLINFO_PRIMARY_IP, &ip);
 	snprintf(j->ip, sizeof j->ip, "%s", ip ? ip : "");
-	if ((ctype && !(j->content_type = strdup(ctype))) || work_submit(c->archiver, j)) {
+	if ((ctype && !(j->content_type = strdup(ctype))) ||
+	    copy_header(t->easy, "ETag", &j->etag) ||
+	    copy_header(t->easy, "Last-Modified", &j->last_modified) ||
+	    (j->status == 304 && t->conditional && refer_to_stored(c, j)) ||
+	    work_submit(c->archiver, j)) {
 		job_free(j);
 		return -1;
 	}
@@ -509,25 +625,29 @@ static void on_fetched(void *ctx, struct transfer *t, CURLcode rc)
 	sched_finished(c->sched, t->host);
 	if (rc == CURLE_OK && submit_job(c, t) == 0)
 		return;
-	struct frontier_fetch r = {.id = t->url.id, .state = "failed",
+	if (t->spool_errno) {
+		archive_failed(c, t, t->spool_errno);
+		return;
+	}
+	struct frontier_fetch r = {.id = t->url.id, .run_id = c->run_id, .state = "failed",
 				   .fetched_at = loop_wall(), .length = (int64_t)t->received,
 				   .links = -1};
 	r.error = rc == CURLE_OK ? "aborted" : fetch_error_class(t, rc);
 	r.error_detail = rc == CURLE_OK ? "out of memory"
 			 : t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
-	if (t->spool_errno)
-		fatal(c, "spooling a body in %s: %s", c->cfg->dir, strerror(t->spool_errno));
 	finish_fetch(c, t, &r);
 }
 
 /* ---- scheduling ---- */
 
 static void load_window_row(void *ctx, int64_t id, const char *url, int depth,
-			    int redirect_hops)
+			    int redirect_hops, int fetched_before)
 {
 	struct crawl *c = ((void **)ctx)[0];
 	struct host *h = ((void **)ctx)[1];
-	if (sched_push(c->sched, h, id, url, depth, redirect_hops))
+	struct sched_url u = {.id = id, .url = (char *)url, .depth = depth,
+			      .redirect_hops = redirect_hops, .revisit = fetched_before};
+	if (sched_push(c->sched, h, &u))
 		fatal(c, "out of memory");
 }
 
@@ -537,7 +657,7 @@ static void load_window(struct crawl *c, struct host *h)
 	h->db_more = 0;
 	long n = frontier_queued(c->fr, h->id, WINDOW, load_window_row, ctx);
 	if (n < 0)
-		fatal(c, "%s", frontier_errmsg(c->fr));
+		db_error(c);
 	else if (n == WINDOW)
 		h->db_more = 1;
 }
@@ -552,7 +672,7 @@ static void fail_host(struct crawl *c, struct host *h)
 	h->db_more = 0;
 	int64_t n = frontier_fail_host(c->fr, h->id, "dns", h->dns_error, loop_wall());
 	if (n < 0) {
-		fatal(c, "%s", frontier_errmsg(c->fr));
+		db_error(c);
 		return;
 	}
 	c->stats.failed += n;
@@ -566,11 +686,19 @@ static void start_transfer(struct crawl *c, struct host *h)
 		return;
 	if (frontier_lease(c->fr, u.id)) {
 		free(u.url);
-		fatal(c, "%s", frontier_errmsg(c->fr));
+		db_error(c);
 		return;
 	}
 	c->stats.queued--;
-	if (fetcher_start(c->fetcher, h, &u)) {
+	struct frontier_prior prior;
+	if (u.revisit && frontier_prior(c->fr, u.id, &prior)) {
+		free(u.url);
+		db_error(c);
+		return;
+	}
+	struct fetch_validators v = {u.revisit ? prior.etag : NULL,
+				     u.revisit ? prior.last_modified : NULL};
+	if (fetcher_start(c->fetcher, h, &u, u.revisit ? &v : NULL)) {
 		fatal(c, "out of memory starting a transfer");
 		return;
 	}
@@ -588,7 +716,7 @@ static void fill(struct crawl *c)
 	while (c->stop == RUNNING && fetcher_inflight(c->fetcher) < cfg->concurrency &&
 	       work_pending(c->archiver) + work_pending(c->parser) < cfg->concurrency) {
 		if (cfg->max_pages > 0 && c->stats.started >= cfg->max_pages) {
-			c->stop = STOP_GRACEFUL;
+			stop_run(c, "page budget", CRAWL_EXIT_PAGES);
 			break;
 		}
 		struct host *h = sched_next(c->sched, now, &wake);
@@ -621,12 +749,32 @@ static void on_wake(void *ctx)
 	(void)ctx; /* only ends the wait; the loop then calls fill() */
 }
 
+static void on_budget_timer(void *ctx)
+{
+	stop_run(ctx, "time budget", CRAWL_EXIT_TIME);
+}
+
+/* The grace period after a stop is over: what is still in flight goes back
+ * to the queue, and the run ends as the stop said. */
+static void on_grace_timer(void *ctx)
+{
+	struct crawl *c = ctx;
+	c->stop = STOP_ABORT;
+}
+
+/* With --fsync batch the records go to disk before the index that points
+ * at them. */
 static int commit(struct crawl *c, double ended_at)
 {
+	if (c->cfg->fsync == OPT_FSYNC_BATCH && c->warc && warc_writer_flush(c->warc, 1)) {
+		if (is_disk_full(errno))
+			return disk_full(c, c->warc_dir);
+		return fatal(c, "syncing the archive in %s: %s", c->warc_dir, strerror(errno));
+	}
 	if (frontier_run_update(c->fr, c->run_id, c->stats.done + c->stats.failed,
-				c->stats.bytes, ended_at, c->exit_code) ||
+				c->stats.bytes, ended_at, c->exit_code, c->end_reason) ||
 	    frontier_commit(c->fr))
-		return fatal(c, "%s", frontier_errmsg(c->fr));
+		return db_error(c);
 	return 0;
 }
 
@@ -652,7 +800,10 @@ static void on_signal(void *ctx, int fd, unsigned events)
 	struct signalfd_siginfo si;
 	if (read(fd, &si, sizeof si) != sizeof si)
 		return;
-	c->stop = c->stop == RUNNING ? STOP_GRACEFUL : STOP_ABORT;
+	if (c->stop == RUNNING)
+		stop_run(c, "signal", CRAWL_EXIT_DONE);
+	else
+		abort_run(c, "aborted", CRAWL_EXIT_ABORTED);
 	if (!c->cfg->quiet)
 		fprintf(stderr, "\ncrawler: %s, %s\n", strsignal((int)si.ssi_signo),
 			c->stop == STOP_ABORT ? "aborting transfers in flight"
@@ -820,7 +971,7 @@ static void add_known_seed(void *ctx, const char *url)
 static int add_seeds(struct crawl *c, const struct seeds *seeds)
 {
 	if (frontier_seeds(c->fr, add_known_seed, c))
-		return fatal(c, "%s", frontier_errmsg(c->fr));
+		return db_error(c);
 	for (size_t i = 0; i < seeds->n; i++) {
 		const char *url = seeds->urls[i];
 		struct found_link l = {.url = url, .len = strlen(url), .via = "seed"};
@@ -884,6 +1035,95 @@ static int lock_dir(struct crawl *c)
 	return 0;
 }
 
+/* The committed ends of the archive's segments, from the frontier. */
+struct segment_ends {
+	struct segment_end {
+		uint32_t segment;
+		uint64_t end;
+	} *v;
+	size_t n, cap;
+	int oom;
+};
+
+static void add_segment_end(void *ctx, uint32_t segment, uint64_t end)
+{
+	struct segment_ends *e = ctx;
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 64;
+		struct segment_end *v = realloc(e->v, cap * sizeof *v);
+		if (!v) {
+			e->oom = 1;
+			return;
+		}
+		e->v = v;
+		e->cap = cap;
+	}
+	e->v[e->n++] = (struct segment_end){segment, end};
+}
+
+static int64_t segment_end_of(void *ctx, uint32_t segment)
+{
+	const struct segment_ends *e = ctx;
+	for (size_t i = 0; i < e->n; i++)
+		if (e->v[i].segment == segment)
+			return (int64_t)e->v[i].end;
+	return -1;
+}
+
+static void report_cut(void *ctx, const char *path, uint64_t size, uint64_t end)
+{
+	(void)ctx;
+	if (!end)
+		fprintf(stderr, "crawler: %s: removed: none of its %llu bytes were committed\n",
+			path, (unsigned long long)size);
+	else if (size > end)
+		fprintf(stderr, "crawler: %s: cut back from %llu to %llu bytes"
+			" (records after the last commit)\n", path,
+			(unsigned long long)size, (unsigned long long)end);
+	else
+		fprintf(stderr, "crawler: %s: only %llu of its %llu committed bytes are on"
+			" disk; the records past the end are lost\n", path,
+			(unsigned long long)size, (unsigned long long)end);
+}
+
+/* A crash may leave records the index never committed at the end of a
+ * segment, the last one torn: cut every segment back to what the index
+ * knows, before anything is appended. */
+static int recover_archive(struct crawl *c)
+{
+	struct segment_ends ends = {0};
+	int rc = frontier_segments(c->fr, add_segment_end, &ends);
+	if (rc == 0 && ends.oom)
+		rc = fatal(c, "out of memory");
+	if (rc == 0 && warc_recover(c->warc_dir, segment_end_of, report_cut, &ends)) {
+		if (is_disk_full(errno))
+			disk_full(c, c->warc_dir);
+		rc = fatal(c, "repairing the archive in %s: %s", c->warc_dir, strerror(errno));
+	}
+	free(ends.v);
+	return rc;
+}
+
+static void add_payload(void *ctx, const char *digest, uint32_t segment,
+			uint64_t offset, uint64_t length)
+{
+	struct crawl *c = ctx;
+	struct warc_location loc = {segment, offset, length};
+	if (payloads_add(c->payloads, digest, &loc))
+		fatal(c, "out of memory");
+}
+
+static int load_payloads(struct crawl *c)
+{
+	if (!c->cfg->dedup)
+		return 0;
+	if (!(c->payloads = payloads_new()))
+		return fatal(c, "out of memory");
+	if (frontier_payloads(c->fr, DEDUP_MIN, add_payload, c))
+		return db_error(c);
+	return c->exit_code == CRAWL_EXIT_DONE ? 0 : -1;
+}
+
 static int open_parts(struct crawl *c)
 {
 	const struct opt_config *cfg = c->cfg;
@@ -902,11 +1142,20 @@ static int open_parts(struct crawl *c)
 		c->exit_code = CRAWL_EXIT_USAGE;
 		goto failed;
 	}
-	if (!(c->fr = frontier_open(db_path, &err)))
+	static const enum frontier_sync sync[] = {
+		[OPT_FSYNC_NEVER] = FRONTIER_SYNC_OFF, [OPT_FSYNC_BATCH] = FRONTIER_SYNC_NORMAL,
+		[OPT_FSYNC_ALWAYS] = FRONTIER_SYNC_FULL,
+	};
+	if (!(c->fr = frontier_open(db_path, sync[cfg->fsync], &err)))
 		goto failed;
+	if (recover_archive(c) || load_payloads(c)) {
+		err = strdup(frontier_errmsg(c->fr));
+		goto failed;
+	}
 	struct warc_writer_options wo = {
 		.dir = c->warc_dir, .max_segment_size = (uint64_t)cfg->warc_max_size,
 		.zstd_level = cfg->zstd_level, .software = "crawler/" CRAWLER_VERSION,
+		.payloads = c->payloads, .dedup_min = DEDUP_MIN,
 	};
 	if (!(c->warc = warc_writer_open(&wo, &err)))
 		goto failed;
@@ -931,25 +1180,65 @@ failed:
 	return -1;
 }
 
+/* --revisit-after: what was fetched long enough ago is queued again. */
+static int queue_revisits(struct crawl *c)
+{
+	if (c->cfg->revisit_after < 0)
+		return 0;
+	int64_t n = frontier_requeue_fetched(c->fr, loop_wall() - c->cfg->revisit_after);
+	if (n < 0)
+		return db_error(c);
+	if (!c->cfg->quiet)
+		fprintf(stderr, "crawler: revisiting %lld URLs fetched more than %gs ago\n",
+			(long long)n, c->cfg->revisit_after);
+	return 0;
+}
+
 static int start_run(struct crawl *c, const struct seeds *seeds)
 {
 	struct frontier_counts counts;
 	char *config = opt_dump(c->cfg);
 	c->run_id = frontier_run_begin(c->fr, loop_wall(), (int)getpid(), config ? config : "");
 	free(config);
-	if (c->run_id < 0 || frontier_count(c->fr, &counts) ||
+	struct warc_location warcinfo_end;
+	warc_writer_end(c->warc, &warcinfo_end);
+	if (c->run_id < 0 ||
+	    frontier_segment_end(c->fr, warcinfo_end.segment, warcinfo_end.offset))
+		return db_error(c);
+	if (queue_revisits(c))
+		return -1;
+	if (frontier_count(c->fr, &counts) ||
 	    frontier_queued_hosts(c->fr, add_queued_host, c))
-		return fatal(c, "%s", frontier_errmsg(c->fr));
+		return db_error(c);
 	c->stats.queued = counts.queued;
 	if (add_seeds(c, seeds))
 		return -1;
 	c->wake_timer = (struct loop_timer){.fn = on_wake, .ctx = c};
+	c->budget_timer = (struct loop_timer){.fn = on_budget_timer, .ctx = c};
+	c->grace_timer = (struct loop_timer){.fn = on_grace_timer, .ctx = c};
 	c->commit_timer = (struct loop_timer){.fn = on_commit_timer, .ctx = c};
 	c->progress_timer = (struct loop_timer){.fn = on_progress_timer, .ctx = c};
 	c->stats.t0 = loop_now(c->loop);
+	if (c->cfg->max_time > 0)
+		loop_timer_at(c->loop, &c->budget_timer, c->stats.t0 + c->cfg->max_time);
 	if (watch_signals(c))
 		return fatal(c, "signals: %s", strerror(errno));
 	return 0;
+}
+
+/* A budget that ran out exactly when the work did ends a finished crawl. */
+static void settle_end(struct crawl *c)
+{
+	struct frontier_counts counts;
+	if (!c->end_reason)
+		c->end_reason = "finished";
+	if ((c->exit_code != CRAWL_EXIT_TIME && c->exit_code != CRAWL_EXIT_PAGES) ||
+	    frontier_count(c->fr, &counts))
+		return;
+	if (counts.queued == 0) {
+		c->exit_code = CRAWL_EXIT_DONE;
+		c->end_reason = "finished";
+	}
 }
 
 static void close_parts(struct crawl *c)
@@ -958,17 +1247,20 @@ static void close_parts(struct crawl *c)
 		loop_timer_cancel(c->loop, &c->wake_timer);
 		loop_timer_cancel(c->loop, &c->commit_timer);
 		loop_timer_cancel(c->loop, &c->progress_timer);
+		loop_timer_cancel(c->loop, &c->budget_timer);
+		loop_timer_cancel(c->loop, &c->grace_timer);
 	}
 	/* the workers finish first: the archiver writes the archive, and what
 	 * it finishes may go on to the parser */
 	work_free(&c->archiver);
 	work_free(&c->parser);
-	if (c->warc && warc_writer_flush(c->warc, 0))
+	if (c->warc && warc_writer_flush(c->warc, c->cfg->fsync != OPT_FSYNC_NEVER))
 		fatal(c, "flushing the archive: %s", strerror(errno));
 	fetcher_free(&c->fetcher);
 	if (c->fr && c->run_id > 0) {
 		if (frontier_requeue_leased(c->fr))
-			fatal(c, "%s", frontier_errmsg(c->fr));
+			db_error(c);
+		settle_end(c);
 		commit(c, loop_wall());
 	}
 	warc_writer_close(&c->warc);
@@ -978,6 +1270,7 @@ static void close_parts(struct crawl *c)
 	scope_free(&c->scope);
 	progress_free(&c->progress);
 	extract_rules_free(&c->rules);
+	payloads_free(&c->payloads);
 	loop_free(&c->loop);
 	if (c->signal_fd >= 0)
 		close(c->signal_fd);

@@ -660,10 +660,8 @@ static int record_feed(void *ctx, const void *buf, size_t len)
 	return len ? r->emit(r->ctx, p, len) : 0;
 }
 
-/* Reads the record at loc through r; 0, REC_STOP (emit asked), or -1 with
- * errno set. */
-static int record_read(struct record *r, const char *warc_dir,
-		       const struct warc_location *loc)
+static int record_read_one(struct record *r, const char *warc_dir,
+			   const struct warc_location *loc)
 {
 	int rc = warc_read_record(warc_dir, loc, record_feed, r);
 
@@ -672,6 +670,59 @@ static int record_read(struct record *r, const char *warc_dir,
 		return -1;
 	}
 	return rc;
+}
+
+/* A revisit record of an identical payload holds the HTTP header block
+ * only: its payload is in the response record with the same digest.  1 and
+ * *loc set when r read such a revisit, 0 when not, -1 on a database error. */
+static int revisited_payload(sqlite3 *db, const struct record *r,
+			     struct warc_location *loc)
+{
+	static const char profile[] = "\r\nWARC-Profile: http://netpreserve.org/warc/1.1/"
+				      "revisit/identical-payload-digest\r\n";
+	const char *digest = strcasestr(r->head, "\r\nWARC-Payload-Digest: ");
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!strcasestr(r->head, profile) || !digest)
+		return 0;
+	digest += 23;
+	if (sqlite3_prepare_v2(db, "SELECT warc_segment, warc_offset, warc_length FROM fetches"
+			       " WHERE payload_digest = ? AND record = 'response' LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, digest, (int)strcspn(digest, "\r"), SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		loc->segment = (uint32_t)sqlite3_column_int64(st, 0);
+		loc->offset = (uint64_t)sqlite3_column_int64(st, 1);
+		loc->length = (uint64_t)sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Reads the record at loc through r, and for a revisit of an identical
+ * payload goes on with the payload of the record it refers to; 0, REC_STOP
+ * (emit asked), or -1 with errno set. */
+static int record_read(struct record *r, sqlite3 *db, const char *warc_dir,
+		       const struct warc_location *loc)
+{
+	struct warc_location payload;
+	int rc = record_read_one(r, warc_dir, loc);
+
+	if (rc != 0)
+		return rc;
+	switch (revisited_payload(db, r, &payload)) {
+	case 0:
+		return 0;
+	case 1:
+		record_begin(r, 1, r->emit, r->ctx);
+		return record_read_one(r, warc_dir, &payload);
+	default:
+		errno = EIO;
+		return -1;
+	}
 }
 
 /* ---- the export ---- */
@@ -1495,7 +1546,7 @@ static int json_body(struct export *x)
 		dec_begin(&x->dec, &x->out, col_text(x, C_CTYPE, &len));
 	x->b64.n = 0;
 	record_begin(&x->rec, 1, text ? emit_text : emit_b64, x);
-	if (record_read(&x->rec, x->warc_dir, &loc) < 0)
+	if (record_read(&x->rec, x->db, x->warc_dir, &loc) < 0)
 		return record_fail(x, &loc);
 	if (text)
 		dec_end(&x->dec);
@@ -2094,8 +2145,8 @@ static int emit_file(void *ctx, const unsigned char *p, size_t n)
 	return fwrite(p, 1, n, ctx) == n ? 0 : REC_STOP;
 }
 
-static int show_record(const char *dir, const struct warc_location *loc, FILE *out,
-		       FILE *err)
+static int show_record(sqlite3 *db, const char *dir, const struct warc_location *loc,
+		       FILE *out, FILE *err)
 {
 	struct record *r = malloc(sizeof *r);
 	char *warc_dir = NULL;
@@ -2107,7 +2158,7 @@ static int show_record(const char *dir, const struct warc_location *loc, FILE *o
 		goto done;
 	}
 	record_begin(r, 0, emit_file, out);
-	rc = record_read(r, warc_dir, loc);
+	rc = record_read(r, db, warc_dir, loc);
 	if (rc < 0)
 		fprintf(err, "crawler: cannot read the record in %s/crawl-%05u.warc.zst at"
 			" offset %llu: %s\n", warc_dir, (unsigned)loc->segment,
@@ -2158,7 +2209,7 @@ int export_show(const char *dir, const char *canon, uint64_t hash, FILE *out,
 	loc.segment = (uint32_t)sqlite3_column_int64(st, 0);
 	loc.offset = (uint64_t)sqlite3_column_int64(st, 1);
 	loc.length = (uint64_t)sqlite3_column_int64(st, 2);
-	rc = show_record(dir, &loc, out, err);
+	rc = show_record(db, dir, &loc, out, err);
 	goto done;
 db_error:
 	fprintf(err, "crawler: %s/crawl.db: %s\n", dir, sqlite3_errmsg(db));

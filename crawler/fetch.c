@@ -157,6 +157,8 @@ void fetcher_release(struct fetcher *f, struct transfer *t)
 {
 	free(t->url.url);
 	t->url.url = NULL;
+	curl_slist_free_all(t->cond_headers);
+	t->cond_headers = NULL;
 	t->state = TRANSFER_IDLE;
 	t->next_free = f->free_list;
 	f->free_list = t;
@@ -216,6 +218,7 @@ static void free_transfer(struct transfer *t)
 	free(t->request.data);
 	free(t->head.data);
 	free(t->url.url);
+	curl_slist_free_all(t->cond_headers);
 	free(t);
 }
 
@@ -296,7 +299,47 @@ static struct transfer *get_transfer(struct fetcher *f)
 	return t;
 }
 
-int fetcher_start(struct fetcher *f, struct host *h, struct sched_url *u)
+static int add_validator(struct curl_slist **list, const char *name, const char *value)
+{
+	char line[1024];
+	if (!value || strpbrk(value, "\r\n") ||
+	    (size_t)snprintf(line, sizeof line, "%s: %s", name, value) >= sizeof line)
+		return 0;
+	struct curl_slist *more = curl_slist_append(*list, line);
+	if (!more)
+		return -1;
+	*list = more;
+	return 1;
+}
+
+/* The fixed headers plus the validators; 0, or -1 when out of memory. */
+static int set_conditional(struct fetcher *f, struct transfer *t,
+			   const struct fetch_validators *v)
+{
+	int sent = 0, rc;
+	for (struct curl_slist *h = f->headers; h; h = h->next) {
+		struct curl_slist *more = curl_slist_append(t->cond_headers, h->data);
+		if (!more)
+			goto oom;
+		t->cond_headers = more;
+	}
+	if ((rc = add_validator(&t->cond_headers, "If-None-Match", v->etag)) < 0)
+		goto oom;
+	sent += rc;
+	if ((rc = add_validator(&t->cond_headers, "If-Modified-Since", v->last_modified)) < 0)
+		goto oom;
+	sent += rc;
+	t->conditional = sent > 0;
+	curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->cond_headers);
+	return 0;
+oom:
+	curl_slist_free_all(t->cond_headers);
+	t->cond_headers = NULL;
+	return -1;
+}
+
+int fetcher_start(struct fetcher *f, struct host *h, struct sched_url *u,
+		  const struct fetch_validators *v)
 {
 	struct transfer *t = get_transfer(f);
 	if (!t) {
@@ -311,7 +354,13 @@ int fetcher_start(struct fetcher *f, struct host *h, struct sched_url *u)
 	t->received = 0;
 	t->errbuf[0] = 0;
 	spool_reset(t->body);
+	t->conditional = 0;
 	clock_gettime(CLOCK_REALTIME, &t->started);
+	curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, f->headers);
+	if (v && set_conditional(f, t, v)) {
+		fetcher_release(f, t);
+		return -1;
+	}
 	curl_easy_setopt(t->easy, CURLOPT_URL, u->url);
 	curl_easy_setopt(t->easy, CURLOPT_RESOLVE, h->resolve);
 	t->state = TRANSFER_ACTIVE;

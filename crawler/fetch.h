@@ -64,6 +64,8 @@ struct transfer {
 	int too_large;            /* body or header over its cap: aborted */
 	int spool_errno;          /* writing the spool failed */
 	uint64_t received;
+	struct curl_slist *cond_headers; /* the headers of a conditional request */
+	int conditional;          /* sent with validators: a 304 means unchanged */
 	char errbuf[CURL_ERROR_SIZE];
 	struct transfer *next_free;
 };
@@ -79,9 +81,18 @@ struct fetcher *fetcher_new(struct loop *loop, const struct fetch_options *o,
 /* NULL-safe; aborts transfers in flight without calling done. */
 void fetcher_free(struct fetcher **f);
 
+/* Validators of a stored copy, for a conditional request; either may be
+ * NULL.  Values containing CR or LF are not sent. */
+struct fetch_validators {
+	const char *etag;          /* sent as If-None-Match */
+	const char *last_modified; /* sent as If-Modified-Since */
+};
+
 /* Starts fetching u (ownership of u->url passes to the transfer) from host h,
- * whose address is resolved.  Returns 0, or -1 (u->url is then freed). */
-int fetcher_start(struct fetcher *f, struct host *h, struct sched_url *u);
+ * whose address is resolved; with validators (or NULL) as a conditional
+ * request.  Returns 0, or -1 (u->url is then freed). */
+int fetcher_start(struct fetcher *f, struct host *h, struct sched_url *u,
+		  const struct fetch_validators *v);
 
 /* Returns a finished transfer to the pool. */
 void fetcher_release(struct fetcher *f, struct transfer *t);

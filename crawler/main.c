@@ -6,6 +6,7 @@
 
 #include "crawl.h"
 #include "export.h"
+#include "frontier.h"
 #include "opt.h"
 #include "report.h"
 #include "url.h"
@@ -57,12 +58,31 @@ static int run_command(const struct opt_config *cfg)
 	return CRAWL_EXIT_USAGE;
 }
 
+/* A crawl being resumed runs with the configuration it stored, under what
+ * the command line and config file give again. */
+static int resume_config(struct opt_config *cfg, int argc, char **argv, char **err)
+{
+	char db[4096], *stored = NULL;
+	snprintf(db, sizeof db, "%s/crawl.db", cfg->dir);
+	if (frontier_stored_config(db, &stored, err))
+		return -1;
+	if (!stored)
+		return 0;
+	opt_config_free(cfg);
+	opt_config_init(cfg);
+	int rc = opt_parse_resumed(cfg, stored, argc, argv, stderr, err);
+	free(stored);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct opt_config cfg;
 	char *err = NULL;
 	opt_config_init(&cfg);
-	if (opt_parse(&cfg, argc, argv, &err)) {
+	if (opt_parse(&cfg, argc, argv, &err) ||
+	    (cfg.command == OPT_CMD_CRAWL && !cfg.help && !cfg.version &&
+	     resume_config(&cfg, argc, argv, &err))) {
 		fprintf(stderr, "crawler: %s\n(see 'crawler --help')\n", err ? err : "out of memory");
 		free(err);
 		opt_config_free(&cfg);

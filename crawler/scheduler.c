@@ -144,8 +144,7 @@ int sched_busy(const struct sched *s)
 
 /* ---- windows ---- */
 
-int sched_push(struct sched *s, struct host *h, int64_t id, const char *url,
-	       int depth, int redirect_hops)
+int sched_push(struct sched *s, struct host *h, const struct sched_url *u)
 {
 	if (h->db_more || h->win_len == s->window) {
 		sched_more_in_db(s, h);
@@ -163,11 +162,12 @@ int sched_push(struct sched *s, struct host *h, int64_t id, const char *url,
 		h->win_cap = cap;
 		h->win_head = 0;
 	}
-	char *copy = strdup(url);
+	char *copy = strdup(u->url);
 	if (!copy)
 		return -1;
-	h->window[(h->win_head + h->win_len++) % h->win_cap] =
-		(struct sched_url){id, copy, depth, redirect_hops};
+	struct sched_url *slot = &h->window[(h->win_head + h->win_len++) % h->win_cap];
+	*slot = *u;
+	slot->url = copy;
 	sched_update(s, h);
 	return 0;
 }

@@ -33,6 +33,7 @@ struct sched_url {
 	char *url;
 	int depth;
 	int redirect_hops;
+	int revisit;          /* fetched before: ask the frontier for validators */
 };
 
 struct host {
@@ -67,10 +68,9 @@ struct host *sched_host_find(struct sched *s, const char *origin, size_t len);
  * caller sets ->id.  NULL on out-of-memory. */
 struct host *sched_host_add(struct sched *s, const char *origin, size_t len);
 
-/* Appends a queued URL to h's window (copying url), or notes that the
- * frontier holds more when the window is full.  0 or -1 (OOM). */
-int sched_push(struct sched *s, struct host *h, int64_t id, const char *url,
-	       int depth, int redirect_hops);
+/* Appends a queued URL to h's window (copying u, and u->url), or notes
+ * that the frontier holds more when the window is full.  0 or -1 (OOM). */
+int sched_push(struct sched *s, struct host *h, const struct sched_url *u);
 /* Notes that the frontier has queued URLs for h beyond its window. */
 void sched_more_in_db(struct sched *s, struct host *h);
 

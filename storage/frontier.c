@@ -7,10 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "schema_sql.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 /* Dedup table entry.  Ids are stored in 32 bits: a crawl database holds
  * fewer than 4 billion URLs. */
@@ -28,6 +29,10 @@ enum stmt {
 	ST_HOST_SET,
 	ST_LEASE,
 	ST_FINISH,
+	ST_FINISH_SAME,
+	ST_FETCH_ADD,
+	ST_SEGMENT_END,
+	ST_PRIOR,
 	ST_FAIL_HOST,
 	ST_REDIRECT,
 	ST_CHAIN_STEP,
@@ -52,17 +57,30 @@ static const char *const stmt_sql[ST__N] = {
 		      " content_type=?, length=?, title=?, links=?, error=?,"
 		      " error_detail=?, warc_segment=?, warc_offset=?,"
 		      " warc_length=?, payload_digest=?, warc_request_length=?,"
-		      " extracted=? WHERE id=?",
+		      " extracted=?, etag=?, last_modified=?, fetch_id=? WHERE id=?",
+	[ST_FINISH_SAME] = "UPDATE urls SET state='done', fetched_at=?, error=NULL,"
+			   " error_detail=?, fetch_id=? WHERE id=?",
+	[ST_FETCH_ADD] = "INSERT INTO fetches(url_id, run_id, fetched_at, status, error,"
+			 " error_detail, length, record, profile, warc_segment, warc_offset,"
+			 " warc_length, warc_request_length, payload_digest, record_id,"
+			 " warc_date) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_SEGMENT_END] = "INSERT INTO segments(id, committed_end) VALUES(?,?)"
+			   " ON CONFLICT(id) DO UPDATE SET committed_end ="
+			   " max(committed_end, excluded.committed_end)",
+	[ST_PRIOR] = "SELECT u.etag, u.last_modified, f.record_id, f.warc_date FROM urls u"
+		     " LEFT JOIN fetches f ON f.url_id = u.id AND f.record = 'response'"
+		     " AND f.warc_segment = u.warc_segment AND f.warc_offset = u.warc_offset"
+		     " WHERE u.id=?",
 	[ST_FAIL_HOST] = "UPDATE urls SET state='failed', error=?, error_detail=?,"
 			 " fetched_at=? WHERE host_id=? AND state='queued'",
 	[ST_REDIRECT] = "INSERT INTO redirects(from_id, to_id, status, location, at)"
 			" VALUES(?,?,?,?,?)",
 	[ST_CHAIN_STEP] = "SELECT parent_id FROM urls WHERE id=? AND via='redirect'",
-	[ST_QUEUED] = "SELECT id, url, depth, redirect_hops FROM urls"
+	[ST_QUEUED] = "SELECT id, url, depth, redirect_hops, fetched_at IS NOT NULL FROM urls"
 		      " WHERE host_id=? AND state='queued' ORDER BY id LIMIT ?",
 	[ST_RUN_ADD] = "INSERT INTO runs(started_at, pid, config) VALUES(?,?,?)",
 	[ST_RUN_UPDATE] = "UPDATE runs SET pages=?, bytes=?, ended_at=?,"
-			  " exit_code=? WHERE id=?",
+			  " exit_code=?, end_reason=? WHERE id=?",
 	[ST_COUNT] = "SELECT state, count(*) FROM urls GROUP BY state",
 };
 
@@ -71,6 +89,8 @@ struct frontier {
 	sqlite3_stmt *st[ST__N];
 	struct seen *seen;
 	size_t seen_cap, seen_n; /* cap is a power of two */
+	int disk_full;           /* the last error was SQLITE_FULL */
+	char *prior[4];          /* the strings frontier_prior hands out */
 	char err[512];
 };
 
@@ -122,12 +142,18 @@ static int fail(struct frontier *f, const char *fmt, ...)
 
 static int db_fail(struct frontier *f, const char *what)
 {
+	f->disk_full = sqlite3_errcode(f->db) == SQLITE_FULL;
 	return fail(f, "%s: %s", what, sqlite3_errmsg(f->db));
 }
 
 const char *frontier_errmsg(const struct frontier *f)
 {
 	return f->err;
+}
+
+int frontier_disk_full(const struct frontier *f)
+{
+	return f->disk_full;
 }
 
 /* ---- the dedup table ---- */
@@ -214,14 +240,66 @@ static int load_seen(struct frontier *f)
 	return rc == SQLITE_DONE ? 0 : db_fail(f, "loading URLs");
 }
 
+/* Columns added after version 1, by the version that added them. */
+static const struct column {
+	int version;
+	const char *table, *name, *type;
+} added_columns[] = {
+	{2, "urls", "warc_request_length", "INTEGER"},
+	{2, "urls", "extracted", "TEXT"},
+	{3, "urls", "etag", "TEXT"},
+	{3, "urls", "last_modified", "TEXT"},
+	{3, "urls", "fetch_id", "INTEGER"},
+	{3, "runs", "end_reason", "TEXT"},
+};
+
+/* What an upgrade to a version fills in, after its columns exist. */
+static const char *const backfill[SCHEMA_VERSION + 1] = {
+	/* each earlier fetch becomes its first history row */
+	[3] = "INSERT INTO fetches(url_id, fetched_at, status, error, error_detail, length,"
+	      " record, warc_segment, warc_offset, warc_length, warc_request_length,"
+	      " payload_digest) SELECT id, fetched_at, status, error, error_detail, length,"
+	      " CASE WHEN warc_segment IS NULL THEN NULL ELSE 'response' END, warc_segment,"
+	      " warc_offset, warc_length, warc_request_length, payload_digest FROM urls"
+	      " WHERE fetched_at IS NOT NULL AND state IN ('done', 'failed');"
+	      "UPDATE urls SET fetch_id = (SELECT max(id) FROM fetches WHERE url_id = urls.id);"
+	      "INSERT INTO segments SELECT warc_segment, max(warc_offset + warc_length)"
+	      " FROM urls WHERE warc_segment IS NOT NULL GROUP BY warc_segment;",
+};
+
+/* Tables that CREATE IF NOT EXISTS just made already have the column. */
+static int add_column(struct frontier *f, const struct column *col)
+{
+	char sql[256];
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(f->db, "SELECT 1 FROM pragma_table_info(?) WHERE name=?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, col->table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, col->name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return rc == SQLITE_ROW ? 0 : -1;
+	snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", col->table,
+		 col->name, col->type);
+	return sqlite3_exec(f->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+static int upgrade_to(struct frontier *f, int version)
+{
+	for (size_t i = 0; i < sizeof added_columns / sizeof *added_columns; i++)
+		if (added_columns[i].version == version && add_column(f, &added_columns[i]))
+			return -1;
+	if (backfill[version] &&
+	    sqlite3_exec(f->db, backfill[version], NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	return 0;
+}
+
 /* Brings a database written by an older version to the current schema. */
 static int migrate(struct frontier *f)
 {
-	static const char *const steps[] = {
-		/* 1 -> 2: extraction results and the request record's length */
-		"ALTER TABLE urls ADD COLUMN warc_request_length INTEGER;"
-		"ALTER TABLE urls ADD COLUMN extracted TEXT;",
-	};
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(f->db, "SELECT value FROM meta WHERE key='schema_version'",
 			       -1, &st, NULL) != SQLITE_OK)
@@ -239,8 +317,8 @@ static int migrate(struct frontier *f)
 		 SCHEMA_VERSION);
 	if (sqlite3_exec(f->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return db_fail(f, "upgrading the schema");
-	for (; version < SCHEMA_VERSION; version++)
-		if (sqlite3_exec(f->db, steps[version - 1], NULL, NULL, NULL) != SQLITE_OK)
+	while (version < SCHEMA_VERSION)
+		if (upgrade_to(f, ++version))
 			goto rollback;
 	if (sqlite3_exec(f->db, sql, NULL, NULL, NULL) == SQLITE_OK)
 		return 0;
@@ -250,13 +328,18 @@ rollback:
 	return -1;
 }
 
-static int setup_db(struct frontier *f)
+static int setup_db(struct frontier *f, enum frontier_sync sync)
 {
-	static const char pragmas[] =
-		"PRAGMA journal_mode=WAL;"
-		"PRAGMA synchronous=NORMAL;"
-		"PRAGMA cache_size=-65536;"
-		"PRAGMA temp_store=MEMORY;";
+	static const char *const sync_names[] = {
+		[FRONTIER_SYNC_OFF] = "OFF", [FRONTIER_SYNC_NORMAL] = "NORMAL",
+		[FRONTIER_SYNC_FULL] = "FULL",
+	};
+	char pragmas[256];
+	snprintf(pragmas, sizeof pragmas,
+		 "PRAGMA journal_mode=WAL;"
+		 "PRAGMA synchronous=%s;"
+		 "PRAGMA cache_size=-65536;"
+		 "PRAGMA temp_store=MEMORY;", sync_names[sync]);
 	char *msg = NULL;
 	/* CREATE IF NOT EXISTS leaves an older database's tables as they
 	 * were; migrate() adds what they lack */
@@ -283,7 +366,8 @@ static int setup_db(struct frontier *f)
 	return 0;
 }
 
-struct frontier *frontier_open(const char *path, char **err)
+struct frontier *frontier_open(const char *path, enum frontier_sync sync,
+			       char **err)
 {
 	struct frontier *f = calloc(1, sizeof *f);
 	if (!f) {
@@ -296,7 +380,7 @@ struct frontier *frontier_open(const char *path, char **err)
 		goto failed;
 	}
 	sqlite3_busy_timeout(f->db, 10000);
-	if (setup_db(f))
+	if (setup_db(f, sync))
 		goto failed;
 	return f;
 failed:
@@ -316,6 +400,8 @@ void frontier_close(struct frontier **fp)
 	for (int i = 0; i < ST__N; i++)
 		sqlite3_finalize(f->st[i]);
 	sqlite3_close(f->db);
+	for (int i = 0; i < 4; i++)
+		free(f->prior[i]);
 	free(f->seen);
 	free(f);
 	*fp = NULL;
@@ -373,7 +459,8 @@ int64_t frontier_run_begin(struct frontier *f, double now, int pid,
 }
 
 int frontier_run_update(struct frontier *f, int64_t run_id, int64_t pages,
-			int64_t bytes, double ended_at, int exit_code)
+			int64_t bytes, double ended_at, int exit_code,
+			const char *end_reason)
 {
 	sqlite3_stmt *st = f->st[ST_RUN_UPDATE];
 	sqlite3_bind_int64(st, 1, pages);
@@ -381,8 +468,9 @@ int frontier_run_update(struct frontier *f, int64_t run_id, int64_t pages,
 	if (ended_at > 0) {
 		sqlite3_bind_double(st, 3, ended_at);
 		sqlite3_bind_int(st, 4, exit_code);
+		bind_text(st, 5, end_reason);
 	}
-	sqlite3_bind_int64(st, 5, run_id);
+	sqlite3_bind_int64(st, 6, run_id);
 	return run(f, ST_RUN_UPDATE, "updating the run");
 }
 
@@ -478,7 +566,8 @@ long frontier_queued(struct frontier *f, int64_t host_id, long limit,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		fn(ctx, sqlite3_column_int64(st, 0),
 		   (const char *)sqlite3_column_text(st, 1),
-		   sqlite3_column_int(st, 2), sqlite3_column_int(st, 3));
+		   sqlite3_column_int(st, 2), sqlite3_column_int(st, 3),
+		   sqlite3_column_int(st, 4));
 		n++;
 	}
 	sqlite3_reset(st);
@@ -547,19 +636,79 @@ int frontier_lease(struct frontier *f, int64_t id)
 	return run(f, ST_LEASE, "leasing a URL");
 }
 
-int frontier_finish(struct frontier *f, const struct frontier_fetch *r)
+static void bind_length(sqlite3_stmt *st, int i, int64_t n)
+{
+	if (n >= 0)
+		sqlite3_bind_int64(st, i, n);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void bind_record(sqlite3_stmt *st, int i, const struct frontier_fetch *r)
+{
+	if (!r->has_record)
+		return;
+	sqlite3_bind_int64(st, i, r->warc_segment);
+	sqlite3_bind_int64(st, i + 1, (int64_t)r->warc_offset);
+	sqlite3_bind_int64(st, i + 2, (int64_t)r->warc_length);
+	sqlite3_bind_int64(st, i + 3, (int64_t)r->warc_request_length);
+}
+
+/* The history row; returns its id or -1. */
+static int64_t add_fetch(struct frontier *f, const struct frontier_fetch *r)
+{
+	sqlite3_stmt *st = f->st[ST_FETCH_ADD];
+	sqlite3_bind_int64(st, 1, r->id);
+	bind_id(st, 2, r->run_id);
+	sqlite3_bind_double(st, 3, r->fetched_at);
+	bind_length(st, 4, r->status ? r->status : -1);
+	bind_text(st, 5, r->error);
+	bind_text(st, 6, r->error_detail);
+	bind_length(st, 7, r->length);
+	if (r->has_record) {
+		bind_text(st, 8, r->record);
+		bind_text(st, 9, r->profile);
+		bind_record(st, 10, r);
+		bind_text(st, 14, r->payload_digest);
+		bind_text(st, 15, r->record_id);
+		bind_text(st, 16, r->warc_date);
+	}
+	if (run(f, ST_FETCH_ADD, "recording a fetch"))
+		return -1;
+	return sqlite3_last_insert_rowid(f->db);
+}
+
+/* The segment's committed end grows with each record whose row commits. */
+int frontier_segment_end(struct frontier *f, uint32_t segment, uint64_t end)
+{
+	sqlite3_stmt *st = f->st[ST_SEGMENT_END];
+	sqlite3_bind_int64(st, 1, segment);
+	sqlite3_bind_int64(st, 2, (int64_t)end);
+	return run(f, ST_SEGMENT_END, "recording a segment's end");
+}
+
+static int finish_same(struct frontier *f, const struct frontier_fetch *r,
+		       int64_t fetch_id)
+{
+	sqlite3_stmt *st = f->st[ST_FINISH_SAME];
+	sqlite3_bind_double(st, 1, r->fetched_at);
+	bind_text(st, 2, r->error_detail);
+	sqlite3_bind_int64(st, 3, fetch_id);
+	sqlite3_bind_int64(st, 4, r->id);
+	return run(f, ST_FINISH_SAME, "recording a fetch");
+}
+
+static int finish_url(struct frontier *f, const struct frontier_fetch *r,
+		      int64_t fetch_id)
 {
 	sqlite3_stmt *st = f->st[ST_FINISH];
 	bind_text(st, 1, r->state);
 	sqlite3_bind_double(st, 2, r->fetched_at);
-	if (r->status)
-		sqlite3_bind_int64(st, 3, r->status);
+	bind_length(st, 3, r->status ? r->status : -1);
 	bind_text(st, 4, r->content_type);
-	if (r->length >= 0)
-		sqlite3_bind_int64(st, 5, r->length);
+	bind_length(st, 5, r->length);
 	bind_text(st, 6, r->title);
-	if (r->links >= 0)
-		sqlite3_bind_int64(st, 7, r->links);
+	bind_length(st, 7, r->links);
 	bind_text(st, 8, r->error);
 	bind_text(st, 9, r->error_detail);
 	if (r->has_record) {
@@ -570,8 +719,20 @@ int frontier_finish(struct frontier *f, const struct frontier_fetch *r)
 		sqlite3_bind_int64(st, 14, (int64_t)r->warc_request_length);
 	}
 	bind_text(st, 15, r->extracted);
-	sqlite3_bind_int64(st, 16, r->id);
+	bind_text(st, 16, r->etag);
+	bind_text(st, 17, r->last_modified);
+	sqlite3_bind_int64(st, 18, fetch_id);
+	sqlite3_bind_int64(st, 19, r->id);
 	return run(f, ST_FINISH, "recording a fetch");
+}
+
+int frontier_finish(struct frontier *f, const struct frontier_fetch *r)
+{
+	int64_t fetch_id = add_fetch(f, r);
+	if (fetch_id < 0 || (r->has_record &&
+			     frontier_segment_end(f, r->warc_segment, r->warc_offset + r->warc_length)))
+		return -1;
+	return r->not_modified ? finish_same(f, r, fetch_id) : finish_url(f, r, fetch_id);
 }
 
 int64_t frontier_fail_host(struct frontier *f, int64_t host_id, const char *error,
@@ -593,6 +754,114 @@ int frontier_requeue_leased(struct frontier *f)
 			 NULL, NULL, NULL) != SQLITE_OK)
 		return db_fail(f, "requeueing leased URLs");
 	return 0;
+}
+
+int64_t frontier_requeue_fetched(struct frontier *f, double before)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(f->db, "UPDATE urls SET state='queued' WHERE"
+			       " state IN ('done', 'failed') AND fetched_at < ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(f, "queueing revisits");
+	sqlite3_bind_double(st, 1, before);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(f, "queueing revisits");
+	return sqlite3_changes(f->db);
+}
+
+int frontier_prior(struct frontier *f, int64_t id, struct frontier_prior *p)
+{
+	sqlite3_stmt *st = f->st[ST_PRIOR];
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	for (int i = 0; i < 4; i++) {
+		free(f->prior[i]);
+		const char *v = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, i) : NULL;
+		f->prior[i] = v ? strdup(v) : NULL;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(f, "reading a URL's last fetch");
+	*p = (struct frontier_prior){f->prior[0], f->prior[1], f->prior[2], f->prior[3]};
+	return 0;
+}
+
+struct segment_rows {
+	void (*fn)(void *ctx, uint32_t segment, uint64_t committed_end);
+	void *ctx;
+};
+
+static void segment_row(sqlite3_stmt *st, void *ctx)
+{
+	struct segment_rows *r = ctx;
+	r->fn(r->ctx, (uint32_t)sqlite3_column_int64(st, 0),
+	      (uint64_t)sqlite3_column_int64(st, 1));
+}
+
+int frontier_segments(struct frontier *f,
+		      void (*fn)(void *ctx, uint32_t segment, uint64_t committed_end),
+		      void *ctx)
+{
+	struct segment_rows r = {fn, ctx};
+	return each_row(f, "SELECT id, committed_end FROM segments", segment_row, &r);
+}
+
+struct payload_rows {
+	void (*fn)(void *ctx, const char *digest, uint32_t segment,
+		   uint64_t offset, uint64_t length);
+	void *ctx;
+};
+
+static void payload_row(sqlite3_stmt *st, void *ctx)
+{
+	struct payload_rows *r = ctx;
+	r->fn(r->ctx, (const char *)sqlite3_column_text(st, 0),
+	      (uint32_t)sqlite3_column_int64(st, 1), (uint64_t)sqlite3_column_int64(st, 2),
+	      (uint64_t)sqlite3_column_int64(st, 3));
+}
+
+int frontier_payloads(struct frontier *f, int64_t min_length,
+		      void (*fn)(void *ctx, const char *digest, uint32_t segment,
+				 uint64_t offset, uint64_t length),
+		      void *ctx)
+{
+	struct payload_rows r = {fn, ctx};
+	char sql[256];
+	snprintf(sql, sizeof sql,
+		 "SELECT payload_digest, warc_segment, warc_offset, warc_length FROM fetches"
+		 " WHERE record = 'response' AND payload_digest IS NOT NULL AND length >= %lld",
+		 (long long)min_length);
+	return each_row(f, sql, payload_row, &r);
+}
+
+int frontier_stored_config(const char *path, char **config, char **err)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+	*config = NULL;
+	if (access(path, F_OK) != 0)
+		return 0;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		goto done;
+	sqlite3_busy_timeout(db, 10000);
+	if (sqlite3_prepare_v2(db, "SELECT config FROM runs ORDER BY id DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		goto done;
+	int step = sqlite3_step(st);
+	if (step == SQLITE_ROW && sqlite3_column_text(st, 0) &&
+	    !(*config = strdup((const char *)sqlite3_column_text(st, 0))))
+		goto done;
+	rc = step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
+done:
+	if (rc && asprintf(err, "%s: reading the stored configuration: %s", path,
+			   db ? sqlite3_errmsg(db) : "out of memory") < 0)
+		*err = NULL;
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return rc;
 }
 
 int frontier_redirect(struct frontier *f, int64_t from_id, int64_t to_id,

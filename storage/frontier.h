@@ -2,8 +2,9 @@
  * state, its fetch result and where its record sits in the WARC archive;
  * hosts; redirects; runs.  Schema and meaning of every column: schema.sql.
  *
- * States: queued -> leased -> done | failed, or skipped at discovery.  On
- * open, leases left by a dead process go back to queued.
+ * States: queued -> leased -> done | failed, or skipped at discovery; done
+ * and failed go back to queued for a revisit.  On open, leases left by a
+ * dead process go back to queued.  Every fetch is also a row in fetches.
  *
  * Writes are batched: they go into an open transaction that
  * frontier_commit() ends (the caller commits every few hundred ms), so a
@@ -65,10 +66,14 @@ enum frontier_found {
 	FRONTIER_KNOWN,    /* already known; nothing changed */
 };
 
-/* The result of one fetch. */
+/* The result of one fetch.  It becomes a row in fetches and updates the
+ * URL's row in urls. */
 struct frontier_fetch {
 	int64_t id;
+	int64_t run_id;
 	const char *state;        /* "done" or "failed" */
+	int not_modified;         /* 304 to a conditional request: the URL's content
+				   * columns (status, record, digest...) stay */
 	double fetched_at;
 	long status;              /* 0 when no response */
 	const char *content_type; /* or NULL */
@@ -82,12 +87,30 @@ struct frontier_fetch {
 	uint64_t warc_offset, warc_length;
 	uint64_t warc_request_length; /* the request record, just before */
 	const char *payload_digest;
+	const char *record;       /* "response" or "revisit" when has_record */
+	const char *profile;      /* revisit profile name, or NULL */
+	const char *record_id;    /* WARC-Record-ID and WARC-Date of the record */
+	const char *warc_date;
 	const char *extracted;    /* JSON object, or NULL */
+	const char *etag;         /* validators of the response, or NULL */
+	const char *last_modified;
+};
+
+/* How hard the database syncs its commits (--fsync). */
+enum frontier_sync {
+	FRONTIER_SYNC_OFF,    /* never: the OS writes back in its own time */
+	FRONTIER_SYNC_NORMAL, /* WAL synced at checkpoints: a power loss may
+			       * undo the last commits, never corrupt */
+	FRONTIER_SYNC_FULL,   /* every commit synced */
 };
 
 /* Opens (creating when missing) the database at path, in WAL mode, and loads
  * the dedup table.  Returns NULL on error with a malloc'ed message in *err. */
-struct frontier *frontier_open(const char *path, char **err);
+struct frontier *frontier_open(const char *path, enum frontier_sync sync,
+			       char **err);
+
+/* Whether the last error was the disk (or a quota) running full. */
+int frontier_disk_full(const struct frontier *f);
 
 /* Commits, closes, frees; NULL-safe; sets *f to NULL. */
 void frontier_close(struct frontier **f);
@@ -100,9 +123,17 @@ int frontier_commit(struct frontier *f);
 /* Records the start of a run; returns its id or -1. */
 int64_t frontier_run_begin(struct frontier *f, double now, int pid,
 			   const char *config);
-/* Updates the run's counters (and end time and exit code when ended). */
+/* Updates the run's counters (and end time, exit code and end reason when
+ * ended_at > 0). */
 int frontier_run_update(struct frontier *f, int64_t run_id, int64_t pages,
-			int64_t bytes, double ended_at, int exit_code);
+			int64_t bytes, double ended_at, int exit_code,
+			const char *end_reason);
+
+/* The effective configuration (INI) stored by the last run in the database
+ * at path, read without changing anything.  0 with *config NULL when there
+ * is no database or no run yet; -1 with *err set on error.  Both strings are
+ * malloc'ed and owned by the caller. */
+int frontier_stored_config(const char *path, char **config, char **err);
 
 /* Returns the id of the host row for origin, creating it; -1 on error. */
 int64_t frontier_host(struct frontier *f, const char *origin,
@@ -128,7 +159,7 @@ int frontier_seen(const struct frontier *f, uint64_t hash, int64_t *id);
  * number delivered, or -1.  A URL stays queued until frontier_lease, so the
  * caller loads a host's next window only once it has leased the last one. */
 typedef void (*frontier_queued_fn)(void *ctx, int64_t id, const char *url,
-				   int depth, int redirect_hops);
+				   int depth, int redirect_hops, int fetched_before);
 long frontier_queued(struct frontier *f, int64_t host_id, long limit,
 		     frontier_queued_fn fn, void *ctx);
 
@@ -152,6 +183,37 @@ int64_t frontier_fail_host(struct frontier *f, int64_t host_id, const char *erro
 
 /* Returns leased URLs to the queue (after aborted transfers).  0 or -1. */
 int frontier_requeue_leased(struct frontier *f);
+
+/* Queues again every URL done or failed before `before` (a revisit).
+ * Returns how many, or -1. */
+int64_t frontier_requeue_fetched(struct frontier *f, double before);
+
+/* What a revisit of URL id needs from its last fetch: validators for a
+ * conditional request and the record that holds its content.  Strings are
+ * NULL when unknown and valid until the next call into the frontier.
+ * 0 or -1. */
+struct frontier_prior {
+	const char *etag, *last_modified;
+	const char *record_id, *warc_date;
+};
+int frontier_prior(struct frontier *f, int64_t id, struct frontier_prior *p);
+
+/* Notes that segment n is committed up to `end` (a new segment's warcinfo).
+ * 0 or -1. */
+int frontier_segment_end(struct frontier *f, uint32_t segment, uint64_t end);
+
+/* Calls fn for every WARC segment with committed records: its number and
+ * the end of the last committed record. */
+int frontier_segments(struct frontier *f,
+		      void (*fn)(void *ctx, uint32_t segment, uint64_t committed_end),
+		      void *ctx);
+
+/* Calls fn for every stored response record whose payload is at least
+ * min_length bytes (for payload deduplication). */
+int frontier_payloads(struct frontier *f, int64_t min_length,
+		      void (*fn)(void *ctx, const char *digest, uint32_t segment,
+				 uint64_t offset, uint64_t length),
+		      void *ctx);
 
 /* Records a redirect hop; to_id 0 when the target is not an http(s) URL. */
 int frontier_redirect(struct frontier *f, int64_t from_id, int64_t to_id,

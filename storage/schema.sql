@@ -1,4 +1,4 @@
--- crawl.db schema (version 2). SQLite, WAL mode. Readable with the sqlite3 shell
+-- crawl.db schema (version 3). SQLite, WAL mode. Readable with the sqlite3 shell
 -- while a crawl runs. This file is compiled into the binary (storage/db.c).
 --
 -- Times are Unix epoch seconds (REAL, fractional). Hashes are url_hash() as a
@@ -47,7 +47,10 @@ CREATE TABLE IF NOT EXISTS urls (
   warc_length    INTEGER,            -- compressed length of the frame
   warc_request_length INTEGER,       -- the request record's frame, just before it
   payload_digest TEXT,               -- "sha1:BASE32" of the body
-  extracted      TEXT                -- JSON object of --extract fields, when rules apply
+  extracted      TEXT,               -- JSON object of --extract fields, when rules apply
+  etag           TEXT,               -- ETag of the stored content, sent as If-None-Match
+  last_modified  TEXT,               -- Last-Modified of it, sent as If-Modified-Since
+  fetch_id       INTEGER             -- its latest row in fetches
 );
 CREATE INDEX IF NOT EXISTS urls_hash ON urls(hash);
 CREATE INDEX IF NOT EXISTS urls_queued ON urls(host_id, id) WHERE state = 'queued';
@@ -64,6 +67,39 @@ CREATE TABLE IF NOT EXISTS redirects (
 CREATE INDEX IF NOT EXISTS redirects_from ON redirects(from_id);
 CREATE INDEX IF NOT EXISTS redirects_to ON redirects(to_id);
 
+-- The columns of urls describe a page's current content: a revisit answered
+-- 304 Not Modified updates fetched_at and fetch_id and keeps the rest.  Every
+-- fetch, first or revisit, is a row here.
+CREATE TABLE IF NOT EXISTS fetches (
+  id             INTEGER PRIMARY KEY,
+  url_id         INTEGER NOT NULL REFERENCES urls(id),
+  run_id         INTEGER REFERENCES runs(id),
+  fetched_at     REAL NOT NULL,
+  status         INTEGER,            -- NULL when no response
+  error          TEXT,
+  error_detail   TEXT,
+  length         INTEGER,            -- body bytes received
+  record         TEXT,               -- response | revisit | NULL (nothing archived)
+  profile        TEXT,               -- revisits: server-not-modified | identical-payload-digest
+  warc_segment   INTEGER,
+  warc_offset    INTEGER,
+  warc_length    INTEGER,
+  warc_request_length INTEGER,
+  payload_digest TEXT,
+  record_id      TEXT,               -- WARC-Record-ID of the record
+  warc_date      TEXT                -- its WARC-Date
+);
+CREATE INDEX IF NOT EXISTS fetches_url ON fetches(url_id);
+CREATE INDEX IF NOT EXISTS fetches_payload ON fetches(payload_digest) WHERE record = 'response';
+
+-- How much of each WARC segment the committed rows cover.  A segment is
+-- cut back to this on the next start (a crash can leave a torn or
+-- unindexed tail); a segment without a row holds no committed record.
+CREATE TABLE IF NOT EXISTS segments (
+  id             INTEGER PRIMARY KEY,  -- N of crawl-N.warc.zst
+  committed_end  INTEGER NOT NULL
+);
+
 -- One row per run of `crawler crawl` on this directory.
 CREATE TABLE IF NOT EXISTS runs (
   id          INTEGER PRIMARY KEY,
@@ -72,6 +108,8 @@ CREATE TABLE IF NOT EXISTS runs (
   pid         INTEGER NOT NULL,
   config      TEXT NOT NULL,   -- effective options, INI
   exit_code   INTEGER,
+  end_reason  TEXT,            -- finished | time budget | page budget | signal |
+                               -- aborted | disk full | fatal
   pages       INTEGER NOT NULL DEFAULT 0,   -- fetches completed in this run
   bytes       INTEGER NOT NULL DEFAULT 0    -- body bytes received in this run
 );

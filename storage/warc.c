@@ -28,6 +28,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,7 @@
 #include <zstd.h>
 
 #include "io.h"
+#include "payloads.h"
 
 #define OUT_CAP (512 * 1024)   /* compressed bytes buffered per writer */
 #define RANDOM_POOL 256        /* getrandom never returns short reads
@@ -48,6 +50,8 @@
 #define UUID_LEN 47            /* "<urn:uuid:" + 36 + ">" */
 #define DATE_LEN 32
 #define TE_PREFIX "X-Crawler-"
+#define PROFILE_BASE "http://netpreserve.org/warc/1.1/revisit/"
+#define REF_HEAD_MAX (64 * 1024) /* WARC header of a record referred to */
 
 struct buf {
 	char *p;
@@ -60,6 +64,7 @@ struct warc_writer {
 	char *warcinfo_extra;
 	uint64_t max_segment_size;    /* 0: never rotate */
 	int fd;                       /* current segment, or -1 */
+	pthread_mutex_t fd_lock;      /* fd changes vs. flushes from another thread */
 	uint32_t segment;
 	uint64_t seg_len;             /* bytes of complete records in it */
 	uint64_t flushed;             /* bytes of the exchange in progress
@@ -73,6 +78,9 @@ struct warc_writer {
 	struct buf out;               /* compressed, not yet written */
 	struct buf hdr;               /* WARC header of the record */
 	struct buf http;              /* response header block as stored */
+	struct buf ref;               /* WARC header of a record referred to */
+	struct payloads *payloads;    /* borrowed; NULL: no deduplication */
+	uint64_t dedup_min;
 	unsigned char rnd[RANDOM_POOL];
 	size_t rnd_pos;
 };
@@ -438,11 +446,87 @@ static int writer_maybe_rotate(struct warc_writer *w)
 	int full = w->max_segment_size &&
 		   w->seg_len >= w->max_segment_size && w->seg_exchanges > 0;
 
+	int rc;
+
 	if (w->fd >= 0 && !full && !w->must_rotate)
 		return 0;
-	if (w->fd >= 0 && segment_close(w) < 0)
+	pthread_mutex_lock(&w->fd_lock);
+	rc = w->fd >= 0 && segment_close(w) < 0 ? -1 : segment_open(w, w->segment + 1);
+	pthread_mutex_unlock(&w->fd_lock);
+	return rc;
+}
+
+/* N of a segment's file name, or -1 for other names. */
+static long long segment_number(const char *name)
+{
+	char *end;
+	unsigned long n;
+
+	if (strncmp(name, "crawl-", 6) != 0 || name[6] < '0' || name[6] > '9')
 		return -1;
-	return segment_open(w, w->segment + 1);
+	n = strtoul(name + 6, &end, 10);
+	if (strcmp(end, ".warc.zst") != 0 || n > UINT32_MAX - 1)
+		return -1;
+	return (long long)n;
+}
+
+static int cut_segment(const char *path, uint64_t end)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = ftruncate(fd, (off_t)end) < 0 || fdatasync(fd) < 0 ? -1 : 0;
+	close(fd);
+	return rc;
+}
+
+static int recover_segment(const char *dir, uint32_t n,
+			   int64_t (*end_of)(void *ctx, uint32_t n),
+			   void (*report)(void *ctx, const char *path,
+					  uint64_t size, uint64_t end),
+			   void *ctx)
+{
+	char *path;
+	struct stat st;
+	int rc = 0;
+
+	if (segment_path(dir, n, &path) < 0)
+		return -1;
+	int64_t end = end_of(ctx, n);
+	if (stat(path, &st) < 0) {
+		rc = -1;
+	} else if (end < 0) {
+		report(ctx, path, (uint64_t)st.st_size, 0);
+		rc = unlink(path);
+	} else if ((uint64_t)st.st_size != (uint64_t)end) {
+		report(ctx, path, (uint64_t)st.st_size, (uint64_t)end);
+		if ((uint64_t)st.st_size > (uint64_t)end)
+			rc = cut_segment(path, (uint64_t)end);
+	}
+	free(path);
+	return rc;
+}
+
+int warc_recover(const char *dir, int64_t (*end_of)(void *ctx, uint32_t n),
+		 void (*report)(void *ctx, const char *path, uint64_t size,
+				uint64_t end),
+		 void *ctx)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int rc = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	while (rc == 0 && (e = readdir(d))) {
+		long long n = segment_number(e->d_name);
+		if (n >= 0)
+			rc = recover_segment(dir, (uint32_t)n, end_of, report, ctx);
+	}
+	closedir(d);
+	return rc;
 }
 
 static int next_segment_number(const char *dir, uint32_t *next)
@@ -454,16 +538,9 @@ static int next_segment_number(const char *dir, uint32_t *next)
 	if (!d)
 		return -1;
 	while ((e = readdir(d))) {
-		char *end;
-		unsigned long n;
-
-		if (strncmp(e->d_name, "crawl-", 6) != 0 ||
-		    e->d_name[6] < '0' || e->d_name[6] > '9')
-			continue;
-		n = strtoul(e->d_name + 6, &end, 10);
-		if (strcmp(end, ".warc.zst") == 0 && n <= UINT32_MAX - 1 &&
-		    (long long)n > max)
-			max = (long long)n;
+		long long n = segment_number(e->d_name);
+		if (n > max)
+			max = n;
 	}
 	closedir(d);
 	*next = (uint32_t)(max + 1);
@@ -535,8 +612,11 @@ struct warc_writer *warc_writer_open(const struct warc_writer_options *opts,
 		return NULL;
 	}
 	w->fd = -1;
+	pthread_mutex_init(&w->fd_lock, NULL);
 	w->rnd_pos = sizeof(w->rnd);
 	w->max_segment_size = opts->max_segment_size;
+	w->payloads = opts->payloads;
+	w->dedup_min = opts->dedup_min;
 	w->dir = strdup(opts->dir);
 	w->software = strdup(opts->software ? opts->software : "crawler");
 	w->warcinfo_extra = opts->warcinfo ? strdup(opts->warcinfo) : NULL;
@@ -559,11 +639,22 @@ fail:
 	return NULL;
 }
 
+void warc_writer_end(const struct warc_writer *w, struct warc_location *end)
+{
+	*end = (struct warc_location){ w->segment, writer_pos(w), 0 };
+}
+
 int warc_writer_flush(struct warc_writer *w, int durable)
 {
-	if (w->fd < 0)
+	int rc = 0;
+
+	if (!durable)
 		return 0;
-	return durable ? fdatasync(w->fd) : 0;
+	pthread_mutex_lock(&w->fd_lock);
+	if (w->fd >= 0)
+		rc = fdatasync(w->fd);
+	pthread_mutex_unlock(&w->fd_lock);
+	return rc;
 }
 
 void warc_writer_close(struct warc_writer **wp)
@@ -574,6 +665,7 @@ void warc_writer_close(struct warc_writer **wp)
 		return;
 	if (w->fd >= 0)
 		close(w->fd);
+	pthread_mutex_destroy(&w->fd_lock);
 	ZSTD_freeCCtx(w->cctx);
 	EVP_MD_CTX_free(w->md_block);
 	EVP_MD_CTX_free(w->md_payload);
@@ -581,6 +673,7 @@ void warc_writer_close(struct warc_writer **wp)
 	free(w->out.p);
 	free(w->hdr.p);
 	free(w->http.p);
+	free(w->ref.p);
 	free(w->dir);
 	free(w->software);
 	free(w->warcinfo_extra);
@@ -678,22 +771,139 @@ static int write_request(struct warc_writer *w, const struct warc_exchange *ex,
 	return write_record(w, ex->request, ex->request_len, NULL, len);
 }
 
+/* Collects a record's WARC header, up to its empty line. */
+static int collect_head(void *ctx, const void *buf, size_t len)
+{
+	struct buf *b = ctx;
+	size_t room = REF_HEAD_MAX - b->len;
+
+	if (buf_add(b, buf, len < room ? len : room) < 0)
+		return -1;
+	char *end = memmem(b->p, b->len, "\r\n\r\n", 4);
+	if (end) {
+		b->len = (size_t)(end - b->p) + 2;
+		return 1;
+	}
+	return b->len < REF_HEAD_MAX ? 0 : -1;
+}
+
+/* The value of a field in a header collected by collect_head whose line
+ * ends were made NULs: "\nName: value\0". */
+static const char *head_field(const struct buf *b, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = b->p; (p = memchr(p, '\n', b->len - (size_t)(p - b->p))); p++)
+		if ((size_t)(b->p + b->len - p) > n + 2 && strncmp(p + 1, name, n) == 0 &&
+		    p[n + 1] == ':' && p[n + 2] == ' ')
+			return p + n + 3;
+	return NULL;
+}
+
+/* Finds a stored record with the same payload; 1 with *ref filled (strings
+ * in w->ref), 0 when there is none or it cannot be confirmed. */
+static int find_stored_payload(struct warc_writer *w, const char *digest,
+			       uint64_t body_len, struct warc_ref *ref)
+{
+	struct warc_location loc;
+
+	if (!w->payloads || !w->dedup_min || body_len < w->dedup_min ||
+	    !payloads_find(w->payloads, digest, &loc))
+		return 0;
+	w->ref.len = 0;
+	if (warc_read_record(w->dir, &loc, collect_head, &w->ref) != 1)
+		return 0;
+	for (size_t i = 0; i + 1 < w->ref.len; i++)
+		if (w->ref.p[i] == '\r' && w->ref.p[i + 1] == '\n')
+			w->ref.p[i] = '\0';
+	const char *stored = head_field(&w->ref, "WARC-Payload-Digest");
+	if (!stored || strcmp(stored, digest) != 0)
+		return 0;
+	ref->target_uri = head_field(&w->ref, "WARC-Target-URI");
+	ref->date = head_field(&w->ref, "WARC-Date");
+	ref->record_id = head_field(&w->ref, "WARC-Record-ID");
+	return 1;
+}
+
+static int head_refers(struct buf *b, const struct warc_ref *ref)
+{
+	if (ref->record_id && buf_printf(b, "WARC-Refers-To: %s\r\n", ref->record_id) < 0)
+		return -1;
+	if (ref->target_uri &&
+	    buf_printf(b, "WARC-Refers-To-Target-URI: %s\r\n", ref->target_uri) < 0)
+		return -1;
+	if (ref->date && buf_printf(b, "WARC-Refers-To-Date: %s\r\n", ref->date) < 0)
+		return -1;
+	return 0;
+}
+
+/* A revisit keeps the HTTP header block only; the identical-payload profile
+ * also names the payload's digest. */
+static int write_revisit(struct warc_writer *w, const struct warc_exchange *ex,
+			 const char *req_id, const char *date,
+			 struct warc_result *res, const char *profile,
+			 const struct warc_ref *ref)
+{
+	char digest[WARC_DIGEST_LEN + 1];
+	int identical = strcmp(profile, "identical-payload-digest") == 0;
+
+	res->type = "revisit";
+	res->profile = profile;
+	if (!identical)
+		res->payload_digest[0] = '\0';
+	if (md_once(w, w->http.p, w->http.len, digest) < 0 ||
+	    head_common(&w->hdr, "revisit", res->record_id, date) < 0 ||
+	    head_exchange(w, ex, req_id) < 0 ||
+	    buf_printf(&w->hdr, "WARC-Profile: " PROFILE_BASE "%s\r\n", profile) < 0 ||
+	    head_refers(&w->hdr, ref) < 0 ||
+	    head_block(&w->hdr, "application/http;msgtype=response", digest,
+		       identical ? res->payload_digest : NULL, w->http.len) < 0)
+		return -1;
+	return write_record(w, w->http.p, w->http.len, NULL, &res->response.length);
+}
+
 static int write_response(struct warc_writer *w, const struct warc_exchange *ex,
 			  const char *req_id, const char *date,
 			  struct warc_result *res)
 {
 	char digest[WARC_DIGEST_LEN + 1];
 	uint64_t body_len = ex->body ? spool_size(ex->body) : 0;
+	struct warc_ref ref;
 
 	if (store_http_head(w, ex->resp_head, ex->resp_head_len) < 0 ||
-	    response_digests(w, ex->body, digest, res->payload_digest) < 0 ||
-	    head_common(&w->hdr, "response", res->record_id, date) < 0 ||
+	    response_digests(w, ex->body, digest, res->payload_digest) < 0)
+		return -1;
+	if (ex->not_modified)
+		return write_revisit(w, ex, req_id, date, res, "server-not-modified",
+				     ex->not_modified);
+	if (find_stored_payload(w, res->payload_digest, body_len, &ref))
+		return write_revisit(w, ex, req_id, date, res,
+				     "identical-payload-digest", &ref);
+	res->type = "response";
+	res->profile = NULL;
+	if (head_common(&w->hdr, "response", res->record_id, date) < 0 ||
 	    head_exchange(w, ex, req_id) < 0 ||
 	    head_block(&w->hdr, "application/http;msgtype=response", digest,
 		       res->payload_digest, w->http.len + body_len) < 0)
 		return -1;
 	return write_record(w, w->http.p, w->http.len, ex->body,
 			    &res->response.length);
+}
+
+/* A payload stored in full can stand in for later identical ones. */
+static int remember_payload(struct warc_writer *w, const struct warc_exchange *ex,
+			    const struct warc_result *res)
+{
+	uint64_t body_len = ex->body ? spool_size(ex->body) : 0;
+
+	if (!w->payloads || !w->dedup_min || body_len < w->dedup_min ||
+	    strcmp(res->type, "response") != 0)
+		return 0;
+	if (payloads_add(w->payloads, res->payload_digest, &res->response) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
 }
 
 /* Field values go into the WARC header verbatim, so they must not be able
@@ -726,6 +936,7 @@ int warc_write_exchange(struct warc_writer *w, const struct warc_exchange *ex,
 	    writer_uuid(w, res->record_id) < 0)
 		return -1;
 	format_date(&ex->date, date);
+	snprintf(res->date, sizeof(res->date), "%s", date);
 	if (write_request(w, ex, req_id, res->record_id, date,
 			  &res->request_length) < 0)
 		goto abort_exchange;
@@ -734,7 +945,7 @@ int warc_write_exchange(struct warc_writer *w, const struct warc_exchange *ex,
 	if (write_response(w, ex, req_id, date, res) < 0 || writer_commit(w) < 0)
 		goto abort_exchange;
 	w->seg_exchanges++;
-	return 0;
+	return remember_payload(w, ex, res);
 abort_exchange:
 	e = errno;
 	writer_abort(w);

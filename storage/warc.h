@@ -15,7 +15,16 @@
  * WARC-Payload-Digest are "sha1:" + base32 (RFC 4648) of the block and of the
  * body.
  *
- * Ownership: the writer owns its files; warc_writer_close frees it.
+ * Revisits: a 304 answer to a conditional request is written as a `revisit`
+ * record (server-not-modified profile) that refers to the record holding the
+ * content.  With a payloads table, a payload at least dedup_min bytes long
+ * whose digest is already stored is written as a `revisit` record
+ * (identical-payload-digest profile) that refers to the stored one, after
+ * the stored record's own WARC-Payload-Digest confirms the match.  Both
+ * keep the HTTP header block and drop the payload.
+ *
+ * Ownership: the writer owns its files; warc_writer_close frees it.  The
+ * payloads table is borrowed and must outlive the writer.
  */
 #ifndef CRAWLER_WARC_H
 #define CRAWLER_WARC_H
@@ -24,6 +33,7 @@
 #include <stdint.h>
 #include <time.h>
 
+struct payloads;
 struct spool;
 struct warc_writer;
 
@@ -36,6 +46,15 @@ struct warc_writer_options {
 	int zstd_level;            /* 1..19 */
 	const char *software;      /* "crawler/0.1.0" for warcinfo; NULL: "crawler" */
 	const char *warcinfo;      /* extra warcinfo lines "key: value\r\n", or NULL */
+	struct payloads *payloads; /* stored payloads for deduplication, or NULL */
+	uint64_t dedup_min;        /* smallest payload worth deduplicating */
+};
+
+/* The record a revisit refers to; any field may be NULL when unknown. */
+struct warc_ref {
+	const char *target_uri;
+	const char *date;          /* its WARC-Date */
+	const char *record_id;     /* its WARC-Record-ID */
 };
 
 /* Where a record was written. */
@@ -55,6 +74,8 @@ struct warc_exchange {
 				   * response only, ending with its empty line */
 	size_t resp_head_len;
 	struct spool *body;       /* the payload as received, or NULL if none */
+	const struct warc_ref *not_modified; /* set for a 304 answering a
+					      * conditional request */
 };
 
 struct warc_result {
@@ -64,6 +85,10 @@ struct warc_result {
 					 * starts: at response.offset - request_length */
 	char payload_digest[WARC_DIGEST_LEN + 1];
 	char record_id[64];             /* "<urn:uuid:...>" of the response */
+	char date[32];                  /* its WARC-Date */
+	const char *type;               /* "response" or "revisit" (static) */
+	const char *profile;            /* revisits: "server-not-modified" or
+					 * "identical-payload-digest" (static) */
 };
 
 /* Opens a writer that appends to a new segment numbered one past the highest
@@ -82,9 +107,14 @@ struct warc_writer *warc_writer_open(const struct warc_writer_options *opts,
 int warc_write_exchange(struct warc_writer *w, const struct warc_exchange *ex,
 			struct warc_result *res);
 
+/* Where the segment being written ends now (right after opening: the end
+ * of its warcinfo record).  Only for the thread that writes exchanges. */
+void warc_writer_end(const struct warc_writer *w, struct warc_location *end);
+
 /* Records are already with the kernel when warc_write_exchange returns;
  * with `durable` this also fdatasync()s the current segment (a segment
- * left by rotation was synced then).  0 or -1. */
+ * left by rotation was synced then).  May be called from another thread
+ * than the one writing exchanges.  0 or -1. */
 int warc_writer_flush(struct warc_writer *w, int durable);
 
 /* NULL-safe; flushes, closes, frees, sets *w to NULL. */
@@ -97,6 +127,17 @@ void warc_writer_close(struct warc_writer **w);
 int warc_read_record(const char *dir, const struct warc_location *loc,
 		     int (*fn)(void *ctx, const void *buf, size_t len),
 		     void *ctx);
+
+/* Cuts each segment in dir back to the end of its last committed record,
+ * as the index knows it: end_of(ctx, n) returns segment n's committed end,
+ * or -1 when no record of it is committed (the segment is then removed).
+ * report(ctx, path, size, end) is called for each segment whose size is
+ * not its committed end, before it is cut (end 0 when removed); a segment
+ * shorter than its end is reported and left alone.  0, or -1 with errno. */
+int warc_recover(const char *dir, int64_t (*end_of)(void *ctx, uint32_t n),
+		 void (*report)(void *ctx, const char *path, uint64_t size,
+				uint64_t end),
+		 void *ctx);
 
 /* "sha1:" + base32 of a SHA-1 digest, into out (WARC_DIGEST_LEN + 1). */
 void warc_digest_format(const unsigned char sha1[20], char *out);

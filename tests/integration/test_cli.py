@@ -51,7 +51,7 @@ def write_ini(tmp_path, text):
 
 def test_config_file_sets_options(site, crawler, tmp_path):
 	ini = write_ini(tmp_path, "[crawl]\nmax-pages = 3\nuser-agent = from-config/1\n")
-	crawler.crawl(site.origin() + "/", "--config", ini, "--concurrency", 1)
+	crawler.crawl(site.origin() + "/", "--config", ini, "--concurrency", 1, rc=(6,))
 	assert len(fetched(site)) == 3, fetched(site)
 	assert {e["ua"] for e in site.log()} == {"from-config/1"}
 	assert states(crawler).get("done") == 3
@@ -60,7 +60,7 @@ def test_config_file_sets_options(site, crawler, tmp_path):
 def test_command_line_overrides_config_file(site, crawler, tmp_path):
 	ini = write_ini(tmp_path, "[crawl]\nmax-pages = 3\nuser-agent = from-config/1\n")
 	crawler.crawl(site.origin() + "/", "--max-pages", 5, "--config", ini,
-		      "--user-agent", "from-cli/2", "--concurrency", 1)
+		      "--user-agent", "from-cli/2", "--concurrency", 1, rc=(6,))
 	assert len(fetched(site)) == 5, fetched(site)
 	assert {e["ua"] for e in site.log()} == {"from-cli/2"}
 
@@ -76,7 +76,7 @@ def test_max_depth(site, crawler):
 
 
 def test_max_pages_exact(site, crawler):
-	crawler.crawl(site.origin() + "/", "--max-pages", 7)
+	crawler.crawl(site.origin() + "/", "--max-pages", 7, rc=(6,))
 	assert len(fetched(site)) == 7, fetched(site)
 	assert states(crawler).get("done") == 7
 

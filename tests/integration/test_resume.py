@@ -15,7 +15,7 @@ def test_resume_continues_where_the_budget_stopped(servers, crawler, tmp_path):
 	origin = nginx.origin()
 	manifest = harness.generate_site(root, PAGES, origin, "http://other.test:1", seed=5)
 
-	crawler.crawl(origin + "/", "--max-pages", 40)
+	crawler.crawl(origin + "/", "--max-pages", 40, rc=(6,))
 	first = crawler.query("SELECT state, count(*) AS n FROM urls GROUP BY state")
 	counts = {r["state"]: r["n"] for r in first}
 	assert counts.get("done", 0) + counts.get("failed", 0) == 40, first
@@ -23,7 +23,7 @@ def test_resume_continues_where_the_budget_stopped(servers, crawler, tmp_path):
 
 	crawler.crawl()  # no seeds: resume from the directory
 	runs = crawler.query("SELECT pages, exit_code FROM runs ORDER BY id")
-	assert [r["exit_code"] for r in runs] == [0, 0]
+	assert [r["exit_code"] for r in runs] == [6, 0]
 	assert runs[0]["pages"] == 40 and runs[1]["pages"] > 0
 
 	gets = collections.Counter(e["uri"] for e in nginx.log() if e["uri"] != "/robots.txt")

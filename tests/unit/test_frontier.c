@@ -25,7 +25,8 @@ static int64_t add(struct frontier *f, const char *url, int64_t host,
 	return id;
 }
 
-static void count_row(void *ctx, int64_t id, const char *url, int depth, int hops)
+static void count_row(void *ctx, int64_t id, const char *url, int depth, int hops,
+		      int fetched_before)
 {
 	(*(int *)ctx)++;
 }
@@ -109,14 +110,14 @@ static void test_migration(void)
 			   NULL, NULL, NULL) == SQLITE_OK);
 	sqlite3_close(db);
 	CHECK(!has_column(v1, "extracted"));
-	struct frontier *f = frontier_open(v1, &err);
+	struct frontier *f = frontier_open(v1, FRONTIER_SYNC_NORMAL, &err);
 	CHECK(f != NULL);
 	struct frontier_counts c;
 	CHECK(f && frontier_count(f, &c) == 0 && c.done == 1);
 	frontier_close(&f);
 	CHECK(has_column(v1, "extracted") && has_column(v1, "warc_request_length"));
 	/* opening again does not try to add them twice */
-	f = frontier_open(v1, &err);
+	f = frontier_open(v1, FRONTIER_SYNC_NORMAL, &err);
 	CHECK(f != NULL);
 	frontier_close(&f);
 	free(err);
@@ -128,7 +129,7 @@ int main(void)
 	char *err = NULL;
 	CHECK(mkdtemp(dir) != NULL);
 	snprintf(path, sizeof path, "%s/crawl.db", dir);
-	struct frontier *f = frontier_open(path, &err);
+	struct frontier *f = frontier_open(path, FRONTIER_SYNC_NORMAL, &err);
 	CHECK(f != NULL);
 	if (!f)
 		return check_report();
@@ -154,7 +155,7 @@ int main(void)
 	CHECK(f == NULL);
 
 	/* reopened: the lease went back to the queue, dedup table reloaded */
-	f = frontier_open(path, &err);
+	f = frontier_open(path, FRONTIER_SYNC_NORMAL, &err);
 	CHECK(f != NULL);
 	struct frontier_counts c;
 	CHECK(frontier_count(f, &c) == 0);
@@ -165,7 +166,7 @@ int main(void)
 	test_migration();
 
 	/* an unusable path is an error naming it */
-	f = frontier_open("/nonexistent-dir/crawl.db", &err);
+	f = frontier_open("/nonexistent-dir/crawl.db", FRONTIER_SYNC_NORMAL, &err);
 	CHECK(f == NULL && err && strstr(err, "/nonexistent-dir/crawl.db"));
 	free(err);
 	unlink(path);

@@ -118,13 +118,15 @@ static void test_seconds(void)
 	CHECK(cfg.delay == 2);
 	opt_config_free(&cfg);
 
-	expect_error("--delay: 'abc' is not a duration (use e.g. 1.5, 500ms, 2m, 1h)",
+	expect_error("--delay: 'abc' is not a duration (use e.g. 1.5, 500ms, 2m, 1h, 1d)",
 		     "crawl", "--delay", "abc", NULL);
-	expect_error("--delay: '3d' is not a duration (use e.g. 1.5, 500ms, 2m, 1h)",
+	expect_error("--delay: '3w' is not a duration (use e.g. 1.5, 500ms, 2m, 1h, 1d)",
+		     "crawl", "--delay", "3w", NULL);
+	expect_error("--delay: 3d is out of range (0..86400 seconds)",
 		     "crawl", "--delay", "3d", NULL);
-	expect_error("--delay: 'nan' is not a duration (use e.g. 1.5, 500ms, 2m, 1h)",
+	expect_error("--delay: 'nan' is not a duration (use e.g. 1.5, 500ms, 2m, 1h, 1d)",
 		     "crawl", "--delay", "nan", NULL);
-	expect_error("--timeout: '0x10' is not a duration (use e.g. 1.5, 500ms, 2m, 1h)",
+	expect_error("--timeout: '0x10' is not a duration (use e.g. 1.5, 500ms, 2m, 1h, 1d)",
 		     "crawl", "-T", "0x10", NULL);
 	expect_error("--delay: -1 is out of range (0..86400 seconds)", "crawl", "--delay", "-1", NULL);
 	expect_error("--delay: 86401 is out of range (0..86400 seconds)", "crawl", "--delay=86401", NULL);
