@@ -1226,6 +1226,22 @@ static int start_run(struct crawl *c, const struct seeds *seeds)
 	return 0;
 }
 
+static void summarize(struct crawl *c)
+{
+	static const char *const endings[] = {
+		[CRAWL_EXIT_DONE] = "", [CRAWL_EXIT_FATAL] = ", needs attention",
+		[CRAWL_EXIT_DISK_FULL] = ", free some space and run again",
+		[CRAWL_EXIT_TIME] = ", run again to continue",
+		[CRAWL_EXIT_PAGES] = ", run again to continue",
+		[CRAWL_EXIT_ABORTED] = ", run again to continue",
+	};
+	char ending[128];
+	const char *advice = c->exit_code < (int)(sizeof endings / sizeof *endings) &&
+			     endings[c->exit_code] ? endings[c->exit_code] : "";
+	snprintf(ending, sizeof ending, "%s (exit %d)%s", c->end_reason, c->exit_code, advice);
+	progress_summary(c->progress, &c->stats, c->cfg->dir, ending);
+}
+
 /* A budget that ran out exactly when the work did ends a finished crawl. */
 static void settle_end(struct crawl *c)
 {
@@ -1262,6 +1278,7 @@ static void close_parts(struct crawl *c)
 			db_error(c);
 		settle_end(c);
 		commit(c, loop_wall());
+		summarize(c);
 	}
 	warc_writer_close(&c->warc);
 	frontier_close(&c->fr);
@@ -1298,7 +1315,6 @@ int crawl_run(const struct opt_config *cfg)
 	} else if (lock_dir(&c) == 0 && open_parts(&c) == 0 && start_run(&c, &seeds) == 0) {
 		run_loop(&c);
 		c.stats.elapsed = loop_now(c.loop) - c.stats.t0;
-		progress_summary(c.progress, &c.stats, cfg->dir);
 	}
 	close_parts(&c);
 	seeds_free(&seeds);

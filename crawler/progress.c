@@ -55,7 +55,7 @@ void progress_update(struct progress *p, const struct progress_stats *s)
 }
 
 void progress_summary(struct progress *p, const struct progress_stats *s,
-		      const char *dir)
+		      const char *dir, const char *ending)
 {
 	if (p->quiet)
 		return;
@@ -63,8 +63,9 @@ void progress_summary(struct progress *p, const struct progress_stats *s,
 	fprintf(stderr,
 		"%sfetched %lld pages (%lld failed) in %.1f s, %.0f pages/s, %.1f MB;"
 		" %lld still queued\n"
-		"crawl data: %s/crawl.db, archive: %s/warc/\n",
+		"crawl data: %s/crawl.db, archive: %s/warc/\n"
+		"run ended: %s\n",
 		p->line ? "\r\033[K" : "", (long long)(s->done + s->failed),
 		(long long)s->failed, s->elapsed, (double)(s->done + s->failed) / secs,
-		(double)s->bytes / 1e6, (long long)s->queued, dir, dir);
+		(double)s->bytes / 1e6, (long long)s->queued, dir, dir, ending);
 }

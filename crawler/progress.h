@@ -32,6 +32,6 @@ double progress_interval(const struct progress *p);
 void progress_update(struct progress *p, const struct progress_stats *s);
 /* Prints the end-of-run summary. */
 void progress_summary(struct progress *p, const struct progress_stats *s,
-		      const char *dir);
+		      const char *dir, const char *ending);
 
 #endif
