@@ -457,3 +457,123 @@ def main(argv):
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))
+
+
+# ---- every record of a segment by location (added for the durability tests) ----
+
+import io  # noqa: E402  (only segment_records needs it)
+
+
+def segment_records(path):
+    """{frame offset: (frame length, Record)} for every record of a segment,
+    decompressing the whole segment with one `zstd -d` run (cheaper than
+    read_record once per record).  Each Record carries its computed digests
+    and its problems; raises FormatError when a frame has no content size
+    or does not hold exactly one record."""
+    fr = [f for f in frames(path) if not f.skippable]
+    res = subprocess.run(["zstd", "-q", "-d", "-c", path],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if res.returncode != 0:
+        raise FormatError("zstd -d failed: %s" % res.stderr.decode().strip())
+    out, pos = {}, 0
+    for f in fr:
+        if f.content_size is None:
+            raise FormatError("frame at %d: no content size" % f.offset)
+        stream = io.BytesIO(res.stdout[pos:pos + f.content_size])
+        rec = _read_record(stream)
+        if rec is None or stream.read(1):
+            raise FormatError("frame at %d does not hold exactly one record"
+                              % f.offset)
+        rec.problems = _record_problems(rec)
+        out[f.offset] = (f.length, rec)
+        pos += f.content_size
+    if pos != len(res.stdout):
+        raise FormatError("decompressed size %d, frames announce %d"
+                          % (len(res.stdout), pos))
+    return out
+
+
+def index_problems(warc_dir, rows):
+    """Checks index rows against the segments in warc_dir: each row
+    (a dict with url, record, profile, warc_segment, warc_offset,
+    warc_length, warc_request_length, payload_digest, record_id; record,
+    profile and record_id may be None: not checked) must point at exactly
+    one frame holding a good record of type `record` for `url` with that
+    record id and payload digest (computed for responses, declared for
+    revisits), and its request record, when it has one, must be the frame
+    just before.  Returns a list of problem strings."""
+    segments, problems = {}, []
+    for row in rows:
+        seg = row["warc_segment"]
+        if seg not in segments:
+            path = os.path.join(warc_dir, "crawl-%05d.warc.zst" % seg)
+            try:
+                segments[seg] = segment_records(path)
+            except (FormatError, OSError) as e:
+                segments[seg] = {}
+                problems.append("%s: %s" % (path, e))
+        problems += ["%s (%s at %s:%s): %s" % (row["url"], row["record"], seg,
+                                               row["warc_offset"], m)
+                     for m in _row_problems(segments[seg], row)]
+    return problems
+
+
+def _row_problems(records, row):
+    length, rec = records.get(row["warc_offset"], (None, None))
+    if rec is None:
+        return ["no record starts there"]
+    p = ["frame length %d, index says %d" % (length, row["warc_length"])] \
+        if length != row["warc_length"] else []
+    p += rec.problems
+    kind = rec.get("WARC-Type")
+    want = {"WARC-Type": row["record"], "WARC-Target-URI": row["url"],
+            "WARC-Record-ID": row.get("record_id")}
+    if kind == "revisit" and row.get("profile"):
+        want["WARC-Profile"] = ("http://netpreserve.org/warc/1.1/revisit/"
+                                + row["profile"])
+    p += ["%s %r, index says %r" % (k, rec.get(k), v)
+          for k, v in want.items() if v is not None and rec.get(k) != v]
+    if kind == "response":
+        digest = rec.payload_digest  # computed
+    else:
+        digest = rec.get("WARC-Payload-Digest", row.get("payload_digest"))
+    if digest != row.get("payload_digest"):
+        p.append("payload digest %s, index says %s"
+                 % (digest, row.get("payload_digest")))
+    return p + _request_problems(records, row)
+
+
+def _request_problems(records, row):
+    n = row.get("warc_request_length")
+    if not n:
+        return []
+    length, rec = records.get(row["warc_offset"] - n, (None, None))
+    if rec is None or length != n:
+        return ["no request frame of %d bytes just before" % n]
+    if rec.get("WARC-Type") != "request" \
+            or rec.get("WARC-Target-URI") != row["url"]:
+        return ["the frame before is a %s for %s, not its request"
+                % (rec.get("WARC-Type"), rec.get("WARC-Target-URI"))]
+    return []
+
+
+def check_segment_with_revisits(path):
+    """check_segment, except that a request linked by WARC-Concurrent-To
+    (either direction) to a revisit record rather than to a response is
+    fine: the archived answer to a conditional request, or a duplicate
+    payload, is a revisit record."""
+    problems = check_segment(path)
+    if not problems:
+        return problems
+    try:
+        recs = [rec for _, rec in segment_records(path).values()]
+    except (FormatError, OSError, UnicodeDecodeError):
+        return problems
+    revisits = [r for r in recs if r.get("WARC-Type") == "revisit"]
+    revisit_ids = {r.get("WARC-Record-ID") for r in revisits}
+    linked = set().union(*(_ids(r.get("WARC-Concurrent-To")) for r in revisits))
+    linked |= {r.get("WARC-Record-ID") for r in recs
+               if r.get("WARC-Type") == "request"
+               and _ids(r.get("WARC-Concurrent-To")) & revisit_ids}
+    return [p for p in problems if not any(
+        "request %s has no response linked" % rid in p for rid in linked)]
