@@ -52,6 +52,9 @@ struct opt_config {
 	long concurrency;            /* --concurrency, default 16, 1..10000 */
 	long per_host;               /* --per-host, default 4, 1..1000 */
 	double delay;                /* --delay SECONDS, default 0, 0..86400 */
+	double max_delay;            /* --max-delay SECONDS, cap on Crawl-delay, default 60 */
+	int robots;                  /* --robots: obey robots.txt, default on */
+	double robots_ttl;           /* --robots-ttl SECONDS, default 24h */
 	long max_depth;              /* --max-depth, default -1 = unlimited */
 	long max_pages;              /* --max-pages per run, default 0 = unlimited */
 	double max_time;             /* --max-time SECONDS per run, default 0 = unlimited */

@@ -24,6 +24,7 @@
 #include "loop.h"
 #include "payloads.h"
 #include "progress.h"
+#include "robots.h"
 #include "scheduler.h"
 #include "scope.h"
 #include "spool.h"
@@ -36,6 +37,7 @@
 #define MAX_REDIRECTS 10        /* hops in one redirect chain */
 #define SPOOL_MEMORY (1u << 20) /* body bytes per transfer kept in memory */
 #define DEDUP_MIN 1024          /* smaller payloads are always stored in full */
+#define ROBOTS_REDIRECTS 5      /* hops followed to a robots.txt (RFC 9309) */
 
 enum stop {
 	RUNNING,
@@ -64,6 +66,7 @@ struct crawl {
 	enum stop stop;
 	int exit_code;
 	const char *end_reason;      /* runs.end_reason */
+	char robots_product[64];     /* our product token, for robots.txt groups */
 	struct progress_stats stats;
 	struct progress *progress;
 };
@@ -232,6 +235,14 @@ static void on_dns(void *ctx, void *arg, const char *ip, const char *error,
 	if (frontier_host_set(c->fr, h->id, ip, ip ? NULL : h->dns_error))
 		db_error(c);
 	sched_update(c->sched, h);
+	/* hosts whose robots.txt redirected here can go on */
+	for (struct host *w = h->robots_waiters, *next; w; w = next) {
+		next = w->next_waiter;
+		w->next_waiter = NULL;
+		w->robots_wait = 0;
+		sched_update(c->sched, w);
+	}
+	h->robots_waiters = NULL;
 }
 
 /* ---- discovery ---- */
@@ -618,11 +629,237 @@ static int submit_job(struct crawl *c, struct transfer *t)
 	return 0;
 }
 
+/* ---- robots.txt ---- */
+
+/* The product token robots.txt groups name: the User-Agent up to its first
+ * character that cannot be part of one ("crawler/0.1" -> "crawler"). */
+static void set_robots_product(struct crawl *c)
+{
+	const char *ua = c->cfg->user_agent;
+	size_t n = strspn(ua, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+	if (n >= sizeof c->robots_product)
+		n = sizeof c->robots_product - 1;
+	memcpy(c->robots_product, ua, n);
+	c->robots_product[n] = 0;
+}
+
+/* Rules for a robots.txt answer: a 2xx is parsed, a 4xx (or a redirect
+ * chain too long) allows everything; 5xx and no answer leave NULL. */
+static struct robots *robots_for_answer(struct crawl *c, long status, const void *body,
+					size_t len)
+{
+	if (status >= 200 && status < 300)
+		return robots_parse(body, len, c->robots_product);
+	if (status >= 300 && status < 500)
+		return robots_allow_all();
+	return NULL;
+}
+
+/* Puts rules in force for h; NULL rules (5xx, unreachable) keep every
+ * request to it for the next run, as RFC 9309 asks ("complete disallow"),
+ * without failing its URLs. */
+static void robots_apply(struct crawl *c, struct host *h, struct robots *rules,
+			 double expires, long status)
+{
+	robots_free(&h->robots);
+	h->robots = rules;
+	h->robots_expires = expires;
+	h->robots_wait = 0;
+	h->robots_hops = 0;
+	free(h->robots_next);
+	h->robots_next = NULL;
+	if (!rules) {
+		h->robots_deferred = 1;
+		if (!c->cfg->quiet)
+			fprintf(stderr, "crawler: %s/robots.txt: %s; its URLs wait for the next run\n",
+				h->origin, status ? "server error" : "unreachable");
+		sched_update(c->sched, h);
+		return;
+	}
+	double delay = robots_crawl_delay(rules);
+	sched_set_delay(c->sched, h, delay > c->cfg->max_delay ? c->cfg->max_delay : delay);
+}
+
+/* The copy in the database, if it has not expired. */
+static int robots_from_cache(struct crawl *c, struct host *h)
+{
+	struct frontier_robots r;
+	h->robots_checked = 1;
+	int found = frontier_robots_get(c->fr, h->id, &r);
+	if (found < 0) {
+		db_error(c);
+		return 0;
+	}
+	if (!found || r.expires_at <= loop_wall() || !r.status || r.status >= 500)
+		return 0;
+	struct robots *rules = robots_for_answer(c, r.status, r.body, r.len);
+	if (!rules) {
+		fatal(c, "out of memory");
+		return 0;
+	}
+	robots_apply(c, h, rules, r.expires_at, r.status);
+	return 1;
+}
+
+/* Starts fetching h's robots.txt (or the next hop of its redirects) from
+ * the host that serves it, once that host's address is known. */
+static void robots_fetch(struct crawl *c, struct host *h)
+{
+	char first[URL_MAX];
+	const char *url = h->robots_next;
+	if (!url) {
+		snprintf(first, sizeof first, "%s/robots.txt", h->origin);
+		url = first;
+	}
+	struct host *server = host_for(c, url, strlen(url));
+	if (!server)
+		return;
+	h->robots_wait = 1;
+	if (server->dns == HOST_DNS_FAILED) {
+		robots_apply(c, h, NULL, 0, 0);
+		return;
+	}
+	if (server->dns != HOST_DNS_OK && server->dns != HOST_DNS_LITERAL) {
+		if (server->dns == HOST_DNS_NONE)
+			start_dns(c, server);
+		h->next_waiter = server->robots_waiters;
+		server->robots_waiters = h;
+		return;
+	}
+	struct sched_url u = {.url = strdup(url), .robots_for = h};
+	if (!u.url || fetcher_start(c->fetcher, server, &u, NULL)) {
+		fatal(c, "out of memory starting a transfer");
+		return;
+	}
+	c->stats.inflight++;
+	sched_started(c->sched, server, loop_now(c->loop));
+}
+
+/* Whether h's rules are known and fresh; if not, gets them going. */
+static int robots_ready(struct crawl *c, struct host *h)
+{
+	if (!c->cfg->robots || (h->robots && h->robots_expires > loop_wall()))
+		return 1;
+	if (!h->robots_checked && robots_from_cache(c, h))
+		return 1;
+	robots_fetch(c, h);
+	return 0;
+}
+
+/* Up to ROBOTS_MAX_BYTES of a body, in memory: the spool's own bytes, or
+ * a copy in *copy (the caller frees it) when the body went to disk. */
+static int robots_body(struct transfer *t, const void **body, size_t *len, char **copy)
+{
+	*copy = NULL;
+	if (spool_memory(t->body, body, len)) {
+		if (*len > ROBOTS_MAX_BYTES)
+			*len = ROBOTS_MAX_BYTES;
+		return 0;
+	}
+	struct capbuf b = {.cap = ROBOTS_MAX_BYTES, .max = ROBOTS_MAX_BYTES};
+	if (!(b.data = malloc(b.cap)))
+		return -1;
+	spool_each(t->body, append_body, &b); /* stops at the limit: the rest is ignored */
+	*body = *copy = b.data;
+	*len = b.len;
+	return 0;
+}
+
+/* Follows a redirect of a robots.txt fetch: 1 when there is a next hop. */
+static int robots_redirect(struct host *h, struct transfer *t)
+{
+	static struct url_base base;
+	char target[URL_MAX];
+	struct curl_header *loc;
+	size_t len;
+	if (h->robots_hops >= ROBOTS_REDIRECTS ||
+	    curl_easy_header(t->easy, "Location", 0, CURLH_HEADER, -1, &loc) != CURLHE_OK ||
+	    url_base_set(&base, t->url.url, strlen(t->url.url)) != URL_OK ||
+	    url_resolve(&base, loc->value, strlen(loc->value), target, sizeof target,
+			&len) != URL_OK)
+		return 0;
+	free(h->robots_next);
+	if (!(h->robots_next = strdup(target)))
+		return 0;
+	h->robots_hops++;
+	return 1;
+}
+
+/* A robots.txt answer (or its absence): the host's rules, cached. */
+static void robots_fetched(struct crawl *c, struct transfer *t, CURLcode rc)
+{
+	struct host *h = t->url.robots_for;
+	const void *body = NULL;
+	size_t len = 0;
+	char *copy = NULL;
+	long status = 0;
+	if (rc == CURLE_OK || t->too_large)
+		curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (status >= 300 && status < 400 && robots_redirect(h, t)) {
+		h->robots_wait = 0;
+		sched_update(c->sched, h);
+		fetcher_release(c->fetcher, t);
+		return;
+	}
+	if (status >= 200 && status < 300 && robots_body(t, &body, &len, &copy)) {
+		fatal(c, "out of memory");
+		goto done;
+	}
+	double now = loop_wall();
+	struct robots *rules = robots_for_answer(c, status, body, len);
+	if (!rules && status >= 200 && status < 500) {
+		fatal(c, "out of memory");
+		goto done;
+	}
+	/* a failure is not cached: the next run asks again */
+	struct frontier_robots cached = {now, rules ? now + c->cfg->robots_ttl : now,
+					 status, body, len};
+	if (frontier_robots_put(c->fr, h->id, &cached, t->url.url))
+		db_error(c);
+	robots_apply(c, h, rules, cached.expires_at, status);
+done:
+	free(copy);
+	fetcher_release(c->fetcher, t);
+}
+
+/* The path and query of a canonical URL, as robots.txt rules see them. */
+static const char *url_path(const char *url, size_t *len)
+{
+	const char *p = strchr(strstr(url, "://") + 3, '/');
+	if (!p) {
+		*len = 1;
+		return "/";
+	}
+	*len = strlen(p);
+	return p;
+}
+
+/* A URL robots.txt disallows is never fetched; it fails with class robots. */
+static int robots_excluded(struct crawl *c, struct host *h, const struct sched_url *u)
+{
+	size_t len;
+	const char *path;
+	if (!c->cfg->robots || !h->robots)
+		return 0;
+	path = url_path(u->url, &len);
+	if (robots_allowed(h->robots, path, len))
+		return 0;
+	if (frontier_exclude(c->fr, u->id, "robots", "disallowed by robots.txt", loop_wall()))
+		db_error(c);
+	c->stats.queued--;
+	c->stats.failed++;
+	return 1;
+}
+
 static void on_fetched(void *ctx, struct transfer *t, CURLcode rc)
 {
 	struct crawl *c = ctx;
 	c->stats.inflight--;
 	sched_finished(c->sched, t->host);
+	if (t->url.robots_for) {
+		robots_fetched(c, t, rc);
+		return;
+	}
 	if (rc == CURLE_OK && submit_job(c, t) == 0)
 		return;
 	if (t->spool_errno) {
@@ -684,6 +921,10 @@ static void start_transfer(struct crawl *c, struct host *h)
 	struct sched_url u;
 	if (sched_take(h, &u))
 		return;
+	if (robots_excluded(c, h, &u)) {
+		free(u.url);
+		return;
+	}
 	if (frontier_lease(c->fr, u.id)) {
 		free(u.url);
 		db_error(c);
@@ -734,7 +975,7 @@ static void fill(struct crawl *c)
 			start_dns(c, h);
 		else if (h->dns == HOST_DNS_FAILED)
 			fail_host(c, h);
-		else {
+		else if (robots_ready(c, h)) {
 			start_transfer(c, h);
 			continue;
 		}
@@ -1305,6 +1546,7 @@ int crawl_run(const struct opt_config *cfg)
 		extract_rules_free(&c.rules);
 		return CRAWL_EXIT_USAGE;
 	}
+	set_robots_product(&c);
 	if (asprintf(&c.warc_dir, "%s/warc", cfg->dir) < 0) {
 		seeds_free(&seeds);
 		return CRAWL_EXIT_FATAL;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "robots.h"
 #include "strmap.h"
 
 struct sched {
@@ -36,6 +37,8 @@ static void free_host(void *value)
 		free(h->window[(h->win_head + i) % h->win_cap].url);
 	free(h->window);
 	curl_slist_free_all(h->resolve);
+	robots_free(&h->robots);
+	free(h->robots_next);
 	free(h->origin);
 	free(h->name);
 	free(h);
@@ -109,7 +112,7 @@ static struct host *host_of(struct heap_node *node)
 static int eligible(const struct sched *s, const struct host *h)
 {
 	return (h->win_len || h->db_more) && h->inflight < s->per_host &&
-	       h->dns != HOST_DNS_WAIT;
+	       h->dns != HOST_DNS_WAIT && !h->robots_wait && !h->robots_deferred;
 }
 
 void sched_update(struct sched *s, struct host *h)
@@ -188,10 +191,23 @@ int sched_take(struct host *h, struct sched_url *u)
 	return 0;
 }
 
+static double host_delay(const struct sched *s, const struct host *h)
+{
+	return h->delay > s->delay ? h->delay : s->delay;
+}
+
+void sched_set_delay(struct sched *s, struct host *h, double delay)
+{
+	double was = host_delay(s, h);
+	h->delay = delay;
+	h->ready.key += host_delay(s, h) - was;
+	sched_update(s, h);
+}
+
 void sched_started(struct sched *s, struct host *h, double now)
 {
 	h->inflight++;
-	h->ready.key = now + s->delay;
+	h->ready.key = now + host_delay(s, h);
 	sched_update(s, h);
 }
 

@@ -19,6 +19,8 @@
 #include "heap.h"
 
 struct curl_slist;
+struct robots;
+struct host;
 
 enum host_dns {
 	HOST_DNS_NONE,    /* not resolved yet, or the answer expired */
@@ -34,6 +36,7 @@ struct sched_url {
 	int depth;
 	int redirect_hops;
 	int revisit;          /* fetched before: ask the frontier for validators */
+	struct host *robots_for; /* a robots.txt fetch for this host, or NULL */
 };
 
 struct host {
@@ -52,6 +55,19 @@ struct host {
 	struct sched_url *window;
 	size_t win_head, win_len, win_cap;
 	int db_more;          /* the frontier holds queued URLs not in the window */
+	double delay;         /* seconds between request starts, when more than
+			       * the scheduler's (robots.txt Crawl-delay) */
+	/* robots.txt */
+	struct robots *robots;   /* the rules in force, NULL until known */
+	double robots_expires;   /* wall clock */
+	int robots_checked;      /* the database's cached copy was looked at */
+	int robots_wait;         /* being fetched: not schedulable */
+	int robots_deferred;     /* 5xx or unreachable: no request this run */
+	int robots_hops;         /* redirects followed so far */
+	char *robots_next;       /* where a redirect sent the fetch, or NULL */
+	struct host *robots_waiters; /* hosts whose robots.txt fetch waits for
+				      * this host's address */
+	struct host *next_waiter;
 };
 
 struct sched;
@@ -85,6 +101,10 @@ struct host *sched_next(struct sched *s, double now, double *wake);
 /* Takes the next URL of h's window into *u; 0, or -1 when the window is
  * empty (then reload it if h->db_more). */
 int sched_take(struct host *h, struct sched_url *u);
+
+/* Sets h's own delay between request starts (a robots.txt Crawl-delay),
+ * counting from its last start. */
+void sched_set_delay(struct sched *s, struct host *h, double delay);
 
 /* A transfer to h starts at `now` / finished. */
 void sched_started(struct sched *s, struct host *h, double now);

@@ -33,7 +33,10 @@ enum stmt {
 	ST_FETCH_ADD,
 	ST_SEGMENT_END,
 	ST_PRIOR,
+	ST_ROBOTS_GET,
+	ST_ROBOTS_PUT,
 	ST_FAIL_HOST,
+	ST_EXCLUDE,
 	ST_REDIRECT,
 	ST_CHAIN_STEP,
 	ST_QUEUED,
@@ -73,11 +76,16 @@ static const char *const stmt_sql[ST__N] = {
 		     " WHERE u.id=?",
 	[ST_FAIL_HOST] = "UPDATE urls SET state='failed', error=?, error_detail=?,"
 			 " fetched_at=? WHERE host_id=? AND state='queued'",
+	[ST_EXCLUDE] = "UPDATE urls SET state='failed', error=?, error_detail=?,"
+		       " fetched_at=? WHERE id=?",
 	[ST_REDIRECT] = "INSERT INTO redirects(from_id, to_id, status, location, at)"
 			" VALUES(?,?,?,?,?)",
 	[ST_CHAIN_STEP] = "SELECT parent_id FROM urls WHERE id=? AND via='redirect'",
 	[ST_QUEUED] = "SELECT id, url, depth, redirect_hops, fetched_at IS NOT NULL FROM urls"
 		      " WHERE host_id=? AND state='queued' ORDER BY id LIMIT ?",
+	[ST_ROBOTS_GET] = "SELECT fetched_at, expires_at, status, body FROM robots WHERE host_id=?",
+	[ST_ROBOTS_PUT] = "INSERT OR REPLACE INTO robots(host_id, fetched_at, expires_at, status,"
+			  " url, body) VALUES(?,?,?,?,?,?)",
 	[ST_RUN_ADD] = "INSERT INTO runs(started_at, pid, config) VALUES(?,?,?)",
 	[ST_RUN_UPDATE] = "UPDATE runs SET pages=?, bytes=?, ended_at=?,"
 			  " exit_code=?, end_reason=? WHERE id=?",
@@ -91,6 +99,7 @@ struct frontier {
 	size_t seen_cap, seen_n; /* cap is a power of two */
 	int disk_full;           /* the last error was SQLITE_FULL */
 	char *prior[4];          /* the strings frontier_prior hands out */
+	void *robots_body;       /* the body frontier_robots_get hands out */
 	char err[512];
 };
 
@@ -402,6 +411,7 @@ void frontier_close(struct frontier **fp)
 	sqlite3_close(f->db);
 	for (int i = 0; i < 4; i++)
 		free(f->prior[i]);
+	free(f->robots_body);
 	free(f->seen);
 	free(f);
 	*fp = NULL;
@@ -748,6 +758,17 @@ int64_t frontier_fail_host(struct frontier *f, int64_t host_id, const char *erro
 	return sqlite3_changes(f->db);
 }
 
+int frontier_exclude(struct frontier *f, int64_t id, const char *error,
+		     const char *detail, double now)
+{
+	sqlite3_stmt *st = f->st[ST_EXCLUDE];
+	bind_text(st, 1, error);
+	bind_text(st, 2, detail);
+	sqlite3_bind_double(st, 3, now);
+	sqlite3_bind_int64(st, 4, id);
+	return run(f, ST_EXCLUDE, "excluding a URL");
+}
+
 int frontier_requeue_leased(struct frontier *f)
 {
 	if (sqlite3_exec(f->db, "UPDATE urls SET state='queued' WHERE state='leased'",
@@ -786,6 +807,48 @@ int frontier_prior(struct frontier *f, int64_t id, struct frontier_prior *p)
 		return db_fail(f, "reading a URL's last fetch");
 	*p = (struct frontier_prior){f->prior[0], f->prior[1], f->prior[2], f->prior[3]};
 	return 0;
+}
+
+int frontier_robots_get(struct frontier *f, int64_t host_id, struct frontier_robots *r)
+{
+	sqlite3_stmt *st = f->st[ST_ROBOTS_GET];
+	sqlite3_bind_int64(st, 1, host_id);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? 0 : db_fail(f, "reading a robots.txt");
+	}
+	r->fetched_at = sqlite3_column_double(st, 0);
+	r->expires_at = sqlite3_column_double(st, 1);
+	r->status = sqlite3_column_int(st, 2);
+	r->len = (size_t)sqlite3_column_bytes(st, 3);
+	r->body = NULL;
+	if (sqlite3_column_type(st, 3) == SQLITE_BLOB) {
+		void *copy = realloc(f->robots_body, r->len ? r->len : 1);
+		if (!copy) {
+			sqlite3_reset(st);
+			return fail(f, "out of memory reading a robots.txt");
+		}
+		memcpy(copy, sqlite3_column_blob(st, 3), r->len);
+		r->body = f->robots_body = copy;
+	}
+	sqlite3_reset(st);
+	return 1;
+}
+
+int frontier_robots_put(struct frontier *f, int64_t host_id, const struct frontier_robots *r,
+			const char *url)
+{
+	sqlite3_stmt *st = f->st[ST_ROBOTS_PUT];
+	sqlite3_bind_int64(st, 1, host_id);
+	sqlite3_bind_double(st, 2, r->fetched_at);
+	sqlite3_bind_double(st, 3, r->expires_at);
+	if (r->status)
+		sqlite3_bind_int64(st, 4, r->status);
+	bind_text(st, 5, url);
+	if (r->body)
+		sqlite3_bind_blob(st, 6, r->body, (int)r->len, SQLITE_STATIC);
+	return run(f, ST_ROBOTS_PUT, "caching a robots.txt");
 }
 
 struct segment_rows {

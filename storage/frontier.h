@@ -181,6 +181,11 @@ int frontier_finish(struct frontier *f, const struct frontier_fetch *r);
 int64_t frontier_fail_host(struct frontier *f, int64_t host_id, const char *error,
 			   const char *detail, double now);
 
+/* Fails one queued URL without fetching it (robots.txt disallows it).
+ * 0 or -1. */
+int frontier_exclude(struct frontier *f, int64_t id, const char *error,
+		     const char *detail, double now);
+
 /* Returns leased URLs to the queue (after aborted transfers).  0 or -1. */
 int frontier_requeue_leased(struct frontier *f);
 
@@ -201,6 +206,22 @@ int frontier_prior(struct frontier *f, int64_t id, struct frontier_prior *p);
 /* Notes that segment n is committed up to `end` (a new segment's warcinfo).
  * 0 or -1. */
 int frontier_segment_end(struct frontier *f, uint32_t segment, uint64_t end);
+
+/* A host's robots.txt as cached in the database. */
+struct frontier_robots {
+	double fetched_at, expires_at;
+	long status;          /* 0 when unreachable */
+	const void *body;     /* NULL unless 2xx */
+	size_t len;
+};
+
+/* The cached robots.txt of host_id: 1 with *r filled (body owned by the
+ * frontier, valid until the next frontier_robots_get), 0 when none is
+ * cached, -1 on error. */
+int frontier_robots_get(struct frontier *f, int64_t host_id, struct frontier_robots *r);
+/* Caches a host's robots.txt (replacing the last); url may be NULL. */
+int frontier_robots_put(struct frontier *f, int64_t host_id, const struct frontier_robots *r,
+			const char *url);
 
 /* Calls fn for every WARC segment with committed records: its number and
  * the end of the last committed record. */

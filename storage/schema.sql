@@ -100,6 +100,17 @@ CREATE TABLE IF NOT EXISTS segments (
   committed_end  INTEGER NOT NULL
 );
 
+-- robots.txt of each origin as last fetched (RFC 9309), reused until it
+-- expires (--robots-ttl).
+CREATE TABLE IF NOT EXISTS robots (
+  host_id    INTEGER PRIMARY KEY REFERENCES hosts(id),
+  fetched_at REAL NOT NULL,
+  expires_at REAL NOT NULL,
+  status     INTEGER,        -- of the final answer; NULL when unreachable
+  url        TEXT,           -- where it was fetched from, after redirects
+  body       BLOB            -- the first 500 KiB of a 2xx answer
+);
+
 -- One row per run of `crawler crawl` on this directory.
 CREATE TABLE IF NOT EXISTS runs (
   id          INTEGER PRIMARY KEY,
