@@ -122,6 +122,22 @@ static const struct opt_row rows[] = {
 	  .names = fsync_names, .def = "batch",
 	  .help = "sync the archive and the database: never, before each database"
 		  " commit (batch), or after every record (always)" },
+	{ .name = "sitemaps", .type = OPT_BOOL, AT(sitemaps), .cmds = OPT_CMD_CRAWL,
+	  .help = "also crawl what each host's sitemaps list (robots.txt Sitemap: lines"
+		  " and /sitemap.xml)" },
+	{ .name = "max-url-length", .arg = "N", .type = OPT_LONG, AT(max_url_length),
+	  .cmds = OPT_CMD_CRAWL, .min = 16, .max = 8191, .def = "2048",
+	  .help = "skip URLs longer than N bytes (a trap guard)" },
+	{ .name = "max-repeats", .arg = "N", .type = OPT_LONG, AT(max_repeats),
+	  .cmds = OPT_CMD_CRAWL, .min = 1, .max = 1000, .def = "3",
+	  .help = "skip URLs whose path has one segment more than N times (/a/b/a/b/a/b/a)" },
+	{ .name = "max-pages-per-host", .arg = "N", .type = OPT_LONG,
+	  AT(max_pages_per_host), .cmds = OPT_CMD_CRAWL, .min = 0, .max = 1e12,
+	  .def = "0", .help = "queue at most N URLs of one host over the crawl; 0: no limit" },
+	{ .name = "strip-query", .arg = "REGEX", .type = OPT_LIST, AT(strip_query),
+	  .cmds = OPT_CMD_CRAWL,
+	  .help = "drop query parameters whose name matches REGEX (session ids, utm_*)"
+		  " before deduplication" },
 	{ .name = "scope", .type = OPT_ENUM, AT(scope), .cmds = OPT_CMD_CRAWL,
 	  .names = scope_names, .def = "host",
 	  .help = "follow links to the seeds' hosts, their domains, or anywhere" },

@@ -62,6 +62,11 @@ struct opt_config {
 	double revisit_after;        /* --revisit-after SECONDS, default -1 = never */
 	int dedup;                   /* --dedup: identical payloads as revisits, default on */
 	enum opt_fsync fsync;        /* --fsync never|batch|always, default batch */
+	int sitemaps;                /* --sitemaps: seed from robots.txt Sitemap: and /sitemap.xml */
+	long max_url_length;         /* --max-url-length, default 2048 */
+	long max_repeats;            /* --max-repeats of a path segment, default 3 */
+	long max_pages_per_host;     /* --max-pages-per-host, default 0 = unlimited */
+	struct opt_strlist strip_query; /* --strip-query REGEX (repeatable) */
 	enum opt_scope scope;        /* --scope host|domain|any */
 	struct opt_strlist allow;    /* --allow REGEX (repeatable) */
 	struct opt_strlist deny;     /* --deny REGEX (repeatable) */

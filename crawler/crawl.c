@@ -27,6 +27,7 @@
 #include "robots.h"
 #include "scheduler.h"
 #include "scope.h"
+#include "sitemap.h"
 #include "spool.h"
 #include "url.h"
 #include "warc.h"
@@ -67,6 +68,10 @@ struct crawl {
 	int exit_code;
 	const char *end_reason;      /* runs.end_reason */
 	char robots_product[64];     /* our product token, for robots.txt groups */
+	struct admitted {            /* URLs per host id at start, by host id */
+		int64_t host_id, n;
+	} *admitted;
+	size_t n_admitted, cap_admitted;
 	struct progress_stats stats;
 	struct progress *progress;
 };
@@ -149,6 +154,48 @@ static int is_ip_literal(const char *name)
 	return inet_pton(AF_INET, name, buf) == 1 || inet_pton(AF_INET6, name, buf) == 1;
 }
 
+/* For --max-pages-per-host: how many URLs each host had when the run
+ * started (a resumed crawl keeps counting). */
+static void add_admitted(void *ctx, int64_t host_id, int64_t n)
+{
+	struct crawl *c = ctx;
+	if (c->n_admitted == c->cap_admitted) {
+		size_t cap = c->cap_admitted ? c->cap_admitted * 2 : 64;
+		struct admitted *a = realloc(c->admitted, cap * sizeof *a);
+		if (!a) {
+			fatal(c, "out of memory");
+			return;
+		}
+		c->admitted = a;
+		c->cap_admitted = cap;
+	}
+	c->admitted[c->n_admitted++] = (struct admitted){host_id, n};
+}
+
+static int cmp_admitted(const void *a, const void *b)
+{
+	int64_t x = ((const struct admitted *)a)->host_id, y = ((const struct admitted *)b)->host_id;
+	return (x > y) - (x < y);
+}
+
+static int64_t admitted_at_start(const struct crawl *c, int64_t host_id)
+{
+	struct admitted key = {host_id, 0};
+	const struct admitted *found = c->n_admitted ?
+		bsearch(&key, c->admitted, c->n_admitted, sizeof key, cmp_admitted) : NULL;
+	return found ? found->n : 0;
+}
+
+static int load_admitted(struct crawl *c)
+{
+	if (!c->cfg->max_pages_per_host)
+		return 0;
+	if (frontier_host_admitted(c->fr, add_admitted, c))
+		return db_error(c);
+	qsort(c->admitted, c->n_admitted, sizeof *c->admitted, cmp_admitted);
+	return c->exit_code == CRAWL_EXIT_DONE ? 0 : -1;
+}
+
 /* The scheduler's host for a canonical origin ("scheme://host[:port]"),
  * created (with its database row) on first sight; NULL on error. */
 static struct host *host_for_origin(struct crawl *c, const char *origin, size_t len)
@@ -167,6 +214,7 @@ static struct host *host_for_origin(struct crawl *c, const char *origin, size_t 
 	}
 	if (is_ip_literal(h->name))
 		h->dns = HOST_DNS_LITERAL;
+	h->admitted = admitted_at_start(c, h->id);
 	return h;
 }
 
@@ -251,6 +299,7 @@ struct found_link {
 	const char *url;
 	size_t len;
 	const char *via;
+	const char *lastmod;        /* from a sitemap, or NULL */
 	int is_asset, nofollow;
 	int depth, redirect_hops;
 	int64_t parent_id;
@@ -278,8 +327,14 @@ static enum frontier_skip skip_reason(struct crawl *c, const struct found_link *
 /* Records a discovered URL once, queueing it when it may be fetched.
  * Returns its id (new or known), or -1 on a fatal error.  A known URL costs
  * one in-memory lookup unless this discovery could revive it. */
-static int64_t discover(struct crawl *c, const struct found_link *l)
+static int64_t discover(struct crawl *c, const struct found_link *given)
 {
+	static char stripped[URL_MAX];
+	struct found_link link = *given, *l = &link;
+	if (c->cfg->strip_query.n) {
+		l->len = scope_strip_query(c->scope, l->url, l->len, stripped);
+		l->url = stripped;
+	}
 	uint64_t hash = url_hash(l->url, l->len);
 	int64_t known;
 	int seen = frontier_seen(c->fr, hash, &known);
@@ -293,10 +348,13 @@ static int64_t discover(struct crawl *c, const struct found_link *l)
 		if (!(h = host_for(c, l->url, l->len)))
 			return -1;
 	}
+	if (skip == FRONTIER_QUEUE && c->cfg->max_pages_per_host &&
+	    h->admitted >= c->cfg->max_pages_per_host)
+		skip = FRONTIER_SKIP_HOST_PAGES;
 	struct frontier_url u = {
 		.url = l->url, .len = l->len, .hash = hash, .host_id = h ? h->id : 0,
 		.skip = skip, .depth = l->depth, .redirect_hops = l->redirect_hops,
-		.parent_id = l->parent_id, .via = l->via,
+		.parent_id = l->parent_id, .via = l->via, .lastmod = l->lastmod,
 	};
 	enum frontier_found found;
 	int64_t id;
@@ -304,10 +362,12 @@ static int64_t discover(struct crawl *c, const struct found_link *l)
 		return db_error(c);
 	if (found != FRONTIER_KNOWN && skip == FRONTIER_QUEUE) {
 		struct sched_url su = {.id = id, .url = (char *)l->url, .depth = l->depth,
-				       .redirect_hops = l->redirect_hops};
+				       .redirect_hops = l->redirect_hops,
+				       .sitemap = !strcmp(l->via, "sitemap")};
 		if (sched_push(c->sched, h, &su))
 			return fatal(c, "out of memory");
 		c->stats.queued++;
+		h->admitted++;
 	}
 	return id;
 }
@@ -325,9 +385,10 @@ static const char *link_via(enum html_link_kind kind, int *is_asset)
 	return names[kind];
 }
 
-/* Queues the links of a parsed page; returns the number of links found. */
+/* Queues the links of a parsed page; returns the number of links found.
+ * nofollow_page: the page's meta robots or X-Robots-Tag said nofollow. */
 static long queue_links(struct crawl *c, const struct transfer *t,
-			const struct html_result *res)
+			const struct html_result *res, int nofollow_page)
 {
 	static struct url_base base; /* large: keep it off the stack */
 	static char canon[URL_MAX];
@@ -338,7 +399,7 @@ static long queue_links(struct crawl *c, const struct transfer *t,
 	    url_resolve(&base, res->base_href, strlen(res->base_href), canon,
 			sizeof canon, &len) == URL_OK)
 		url_base_set(&base, canon, len);
-	int nofollow_page = res->meta_nofollow && !c->cfg->follow_nofollow;
+	nofollow_page = nofollow_page && !c->cfg->follow_nofollow;
 	for (size_t i = 0; i < res->n_links && c->exit_code == CRAWL_EXIT_DONE; i++) {
 		const struct html_link *hl = &res->links[i];
 		struct found_link l = {.url = canon, .depth = t->url.depth + 1,
@@ -403,6 +464,9 @@ struct job {
 	int parsed;                /* html holds the page's links */
 	struct html_result html;
 	char *extracted;           /* JSON from the extraction rules, or NULL */
+	int header_noindex, header_nofollow; /* X-Robots-Tag for us */
+	struct capbuf entries;     /* a sitemap's: [is_index][loc\0][lastmod\0]... */
+	size_t n_entries;
 };
 
 static void job_free(struct job *j)
@@ -413,6 +477,7 @@ static void job_free(struct job *j)
 	free(j->last_modified);
 	free(j->ref_id);
 	free(j->ref_date);
+	free(j->entries.data);
 	free(j);
 }
 
@@ -477,11 +542,109 @@ static void run_archive(void *ctx, void *job)
 }
 
 /* On the parse thread: links and metadata, then the extraction rules. */
+/* ---- sitemaps ---- */
+
+struct spool_reader {
+	struct spool *spool;
+	uint64_t offset;
+};
+
+static long read_spool(void *ctx, char *buf, size_t len)
+{
+	struct spool_reader *r = ctx;
+	long n = spool_read(r->spool, r->offset, buf, len);
+	if (n > 0)
+		r->offset += (uint64_t)n;
+	return n;
+}
+
+/* Keeps an entry as [is_index][loc\0][lastmod\0] in the job. */
+static int keep_entry(void *ctx, const char *loc, const char *lastmod, bool is_index)
+{
+	struct job *j = ctx;
+	size_t loc_len = strlen(loc) + 1, mod_len = lastmod ? strlen(lastmod) + 1 : 1;
+	struct capbuf *b = &j->entries;
+	if (b->len + 1 + loc_len + mod_len > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 4096;
+		while (cap < b->len + 1 + loc_len + mod_len)
+			cap *= 2;
+		char *data = realloc(b->data, cap);
+		if (!data)
+			return 1;
+		b->data = data;
+		b->cap = cap;
+	}
+	b->data[b->len++] = is_index;
+	memcpy(b->data + b->len, loc, loc_len);
+	b->len += loc_len;
+	memcpy(b->data + b->len, lastmod ? lastmod : "", mod_len);
+	b->len += mod_len;
+	j->n_entries++;
+	return 0;
+}
+
+/* On the parse thread: a sitemap's entries (it is never parsed as HTML). */
+static void parse_sitemap(struct job *j)
+{
+	struct spool_reader reader = {j->t->body, 0};
+	struct sitemap_result res;
+	j->parsed = sitemap_parse(read_spool, &reader, keep_entry, j, &res) == 0;
+}
+
+/* On the loop: a sitemap's entries are discovered like links: child
+ * sitemaps as sitemaps, pages as listed, with their lastmod. */
+static long queue_entries(struct crawl *c, const struct job *j)
+{
+	static struct url_base base;
+	static char canon[URL_MAX];
+	const struct transfer *t = j->t;
+	if (url_base_set(&base, t->url.url, strlen(t->url.url)) != URL_OK)
+		return 0;
+	for (size_t at = 0; at < j->entries.len && c->exit_code == CRAWL_EXIT_DONE;) {
+		int is_index = j->entries.data[at++];
+		const char *loc = j->entries.data + at;
+		at += strlen(loc) + 1;
+		const char *lastmod = j->entries.data + at;
+		at += strlen(lastmod) + 1;
+		struct found_link l = {.url = canon, .via = is_index ? "sitemap" : "listed",
+				       .lastmod = *lastmod ? lastmod : NULL,
+				       .depth = t->url.depth + !is_index, .parent_id = t->url.id};
+		if (url_resolve(&base, loc, strlen(loc), canon, sizeof canon, &l.len) == URL_OK)
+			discover(c, &l);
+	}
+	return (long)j->n_entries;
+}
+
+/* The sitemaps a host announces in its robots.txt, and /sitemap.xml. */
+static void seed_sitemaps(struct crawl *c, struct host *h)
+{
+	static struct url_base base;
+	static char canon[URL_MAX];
+	char robots_url[URL_MAX];
+	h->sitemaps_seeded = 1;
+	snprintf(robots_url, sizeof robots_url, "%s/robots.txt", h->origin);
+	if (url_base_set(&base, robots_url, strlen(robots_url)) != URL_OK)
+		return;
+	size_t n = h->robots ? robots_sitemap_count(h->robots) : 0;
+	for (size_t i = 0; i <= n && c->exit_code == CRAWL_EXIT_DONE; i++) {
+		const char *loc = i < n ? robots_sitemap(h->robots, i) : "/sitemap.xml";
+		struct found_link l = {.url = canon, .via = "sitemap"};
+		if (url_resolve(&base, loc, strlen(loc), canon, sizeof canon, &l.len) == URL_OK)
+			discover(c, &l);
+	}
+}
+
+/* ---- parsing ---- */
+
 static void run_parse(void *ctx, void *job)
 {
 	struct crawl *c = ctx;
 	struct job *j = job;
 	struct transfer *t = j->t;
+	if (t->url.sitemap) {
+		parse_sitemap(j);
+		return;
+	}
 	const char *charset = t->charset[0] ? t->charset : NULL;
 	if (t->html ? html_parser_reset(t->html, charset) : !(t->html = html_parser_new(charset)))
 		return;
@@ -493,6 +656,16 @@ static void run_parse(void *ctx, void *job)
 	j->parsed = fed == 0 && html_parser_finish(t->html, &j->html) == 0;
 	if (c->rules && extract_applies(c->rules, t->url.url, strlen(t->url.url)))
 		extract_page(c, j, in_memory ? body : NULL, len);
+}
+
+/* The page's robots directives for urls.robots_meta, or NULL. */
+static const char *robots_meta(const struct job *j)
+{
+	int noindex = j->html.meta_noindex || j->header_noindex;
+	int nofollow = j->html.meta_nofollow || j->header_nofollow;
+	if (noindex && nofollow)
+		return "noindex,nofollow";
+	return noindex ? "noindex" : nofollow ? "nofollow" : NULL;
 }
 
 /* On the loop: what the threads produced goes into the frontier. */
@@ -524,9 +697,13 @@ static void record_response(struct crawl *c, struct job *j, struct frontier_fetc
 		r->error_detail = detail;
 	} else if (j->status >= 300) {
 		handle_redirect(c, j->t, j->status, r);
+	} else if (j->parsed && j->t->url.sitemap) {
+		r->links = queue_entries(c, j);
 	} else if (j->parsed) {
 		r->title = j->html.title;
-		r->links = queue_links(c, j->t, &j->html);
+		r->robots_meta = robots_meta(j);
+		r->links = queue_links(c, j->t, &j->html,
+				       j->html.meta_nofollow || j->header_nofollow);
 	}
 }
 
@@ -578,8 +755,53 @@ static void on_archived(void *ctx, void *job)
 {
 	struct crawl *c = ctx;
 	struct job *j = job;
-	if (j->archive_errno || !j->t->is_html || work_submit(c->parser, j))
+	int sitemap = j->t->url.sitemap && j->status >= 200 && j->status < 300;
+	if (j->archive_errno || !(j->t->is_html || sitemap) || work_submit(c->parser, j))
 		on_job_done(c, j);
+}
+
+/* One X-Robots-Tag value: "noindex, nofollow", or "product: noindex" which
+ * applies only to that product.  Directives that carry a colon themselves
+ * (unavailable_after: DATE, max-snippet: N) are not product names. */
+static void x_robots_value(struct crawl *c, struct job *j, const char *v)
+{
+	static const char *const colon_directives[] = {
+		"unavailable_after", "max-snippet", "max-image-preview", "max-video-preview",
+	};
+	size_t name = strcspn(v, ":,");
+	if (v[name] == ':') {
+		int directive = 0;
+		for (size_t i = 0; i < sizeof colon_directives / sizeof *colon_directives; i++)
+			directive |= strlen(colon_directives[i]) == name &&
+				     !strncasecmp(v, colon_directives[i], name);
+		if (!directive) {
+			size_t lead = strspn(v, " \t");
+			if (strncasecmp(v + lead, c->robots_product, name - lead) ||
+			    strlen(c->robots_product) != name - lead)
+				return;
+			v += name + 1;
+		}
+	}
+	for (const char *p = v; *p;) {
+		p += strspn(p, " \t,");
+		size_t n = strcspn(p, " \t,");
+		if ((n == 7 && !strncasecmp(p, "noindex", 7)) || (n == 4 && !strncasecmp(p, "none", 4)))
+			j->header_noindex = 1;
+		if ((n == 8 && !strncasecmp(p, "nofollow", 8)) || (n == 4 && !strncasecmp(p, "none", 4)))
+			j->header_nofollow = 1;
+		p += n;
+	}
+}
+
+static void x_robots_tag(struct crawl *c, struct job *j)
+{
+	struct curl_header *h;
+	for (size_t i = 0; curl_easy_header(j->t->easy, "X-Robots-Tag", i, CURLH_HEADER, -1,
+					    &h) == CURLHE_OK; i++) {
+		x_robots_value(c, j, h->value);
+		if (i + 1 >= h->amount)
+			break;
+	}
 }
 
 /* A copy of a response header's value; 0, or -1 when out of memory. */
@@ -618,6 +840,7 @@ static int submit_job(struct crawl *c, struct transfer *t)
 	curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &ctype);
 	curl_easy_getinfo(t->easy, CURLINFO_PRIMARY_IP, &ip);
 	snprintf(j->ip, sizeof j->ip, "%s", ip ? ip : "");
+	x_robots_tag(c, j);
 	if ((ctype && !(j->content_type = strdup(ctype))) ||
 	    copy_header(t->easy, "ETag", &j->etag) ||
 	    copy_header(t->easy, "Last-Modified", &j->last_modified) ||
@@ -738,12 +961,14 @@ static void robots_fetch(struct crawl *c, struct host *h)
 /* Whether h's rules are known and fresh; if not, gets them going. */
 static int robots_ready(struct crawl *c, struct host *h)
 {
-	if (!c->cfg->robots || (h->robots && h->robots_expires > loop_wall()))
-		return 1;
-	if (!h->robots_checked && robots_from_cache(c, h))
-		return 1;
-	robots_fetch(c, h);
-	return 0;
+	if (c->cfg->robots && !(h->robots && h->robots_expires > loop_wall()) &&
+	    !(!h->robots_checked && robots_from_cache(c, h))) {
+		robots_fetch(c, h);
+		return 0;
+	}
+	if (c->cfg->sitemaps && !h->sitemaps_seeded)
+		seed_sitemaps(c, h);
+	return 1;
 }
 
 /* Up to ROBOTS_MAX_BYTES of a body, in memory: the spool's own bytes, or
@@ -878,12 +1103,13 @@ static void on_fetched(void *ctx, struct transfer *t, CURLcode rc)
 /* ---- scheduling ---- */
 
 static void load_window_row(void *ctx, int64_t id, const char *url, int depth,
-			    int redirect_hops, int fetched_before)
+			    int redirect_hops, int fetched_before, const char *via)
 {
 	struct crawl *c = ((void **)ctx)[0];
 	struct host *h = ((void **)ctx)[1];
 	struct sched_url u = {.id = id, .url = (char *)url, .depth = depth,
-			      .redirect_hops = redirect_hops, .revisit = fetched_before};
+			      .redirect_hops = redirect_hops, .revisit = fetched_before,
+			      .sitemap = via && !strcmp(via, "sitemap")};
 	if (sched_push(c->sched, h, &u))
 		fatal(c, "out of memory");
 }
@@ -1370,7 +1596,7 @@ static int open_parts(struct crawl *c)
 	const struct opt_config *cfg = c->cfg;
 	char *err = NULL, db_path[4096];
 	snprintf(db_path, sizeof db_path, "%s/crawl.db", cfg->dir);
-	if (!(c->scope = scope_new(cfg->scope, &cfg->allow, &cfg->deny, &err))) {
+	if (!(c->scope = scope_new(cfg, &err))) {
 		c->exit_code = CRAWL_EXIT_USAGE;
 		goto failed;
 	}
@@ -1446,7 +1672,7 @@ static int start_run(struct crawl *c, const struct seeds *seeds)
 	if (c->run_id < 0 ||
 	    frontier_segment_end(c->fr, warcinfo_end.segment, warcinfo_end.offset))
 		return db_error(c);
-	if (queue_revisits(c))
+	if (queue_revisits(c) || load_admitted(c))
 		return -1;
 	if (frontier_count(c->fr, &counts) ||
 	    frontier_queued_hosts(c->fr, add_queued_host, c))
@@ -1529,6 +1755,7 @@ static void close_parts(struct crawl *c)
 	progress_free(&c->progress);
 	extract_rules_free(&c->rules);
 	payloads_free(&c->payloads);
+	free(c->admitted);
 	loop_free(&c->loop);
 	if (c->signal_fd >= 0)
 		close(c->signal_fd);

@@ -36,6 +36,7 @@ struct sched_url {
 	int depth;
 	int redirect_hops;
 	int revisit;          /* fetched before: ask the frontier for validators */
+	int sitemap;          /* a sitemap: parse it as one, not as HTML */
 	struct host *robots_for; /* a robots.txt fetch for this host, or NULL */
 };
 
@@ -55,6 +56,8 @@ struct host {
 	struct sched_url *window;
 	size_t win_head, win_len, win_cap;
 	int db_more;          /* the frontier holds queued URLs not in the window */
+	int64_t admitted;     /* URLs queued over the crawl (--max-pages-per-host) */
+	int sitemaps_seeded;  /* its robots.txt sitemaps and /sitemap.xml are known */
 	double delay;         /* seconds between request starts, when more than
 			       * the scheduler's (robots.txt Crawl-delay) */
 	/* robots.txt */

@@ -19,10 +19,11 @@ struct patterns {
 };
 
 struct scope {
+	const struct opt_config *cfg;
 	enum opt_scope mode;
 	struct strmap *hosts;   /* seed hosts, or their registrable domains */
 	const psl_ctx_t *psl;
-	struct patterns allow, deny;
+	struct patterns allow, deny, strip;
 	pcre2_match_data *match;
 };
 
@@ -53,19 +54,20 @@ static int compile(struct patterns *p, const struct opt_strlist *src,
 	return 0;
 }
 
-struct scope *scope_new(enum opt_scope mode, const struct opt_strlist *allow,
-			const struct opt_strlist *deny, char **err)
+struct scope *scope_new(const struct opt_config *cfg, char **err)
 {
 	struct scope *s = calloc(1, sizeof *s);
 	*err = NULL;
 	if (!s)
 		goto failed;
-	s->mode = mode;
+	s->cfg = cfg;
+	s->mode = cfg->scope;
 	s->psl = psl_builtin();
 	s->hosts = strmap_new();
 	s->match = pcre2_match_data_create(1, NULL);
-	if (!s->hosts || !s->match || compile(&s->allow, allow, "--allow", err) ||
-	    compile(&s->deny, deny, "--deny", err))
+	if (!s->hosts || !s->match || compile(&s->allow, &cfg->allow, "--allow", err) ||
+	    compile(&s->deny, &cfg->deny, "--deny", err) ||
+	    compile(&s->strip, &cfg->strip_query, "--strip-query", err))
 		goto failed;
 	return s;
 failed:
@@ -90,6 +92,7 @@ void scope_free(struct scope **sp)
 	strmap_free(&s->hosts, NULL);
 	free_patterns(&s->allow);
 	free_patterns(&s->deny);
+	free_patterns(&s->strip);
 	pcre2_match_data_free(s->match);
 	free(s);
 	*sp = NULL;
@@ -149,6 +152,61 @@ static int matches(const struct scope *s, const struct patterns *p,
 	return 0;
 }
 
+size_t scope_strip_query(const struct scope *s, const char *canon, size_t len,
+			 char *out)
+{
+	const char *q = memchr(canon, '?', len), *end = canon + len;
+	size_t n = q ? (size_t)(q - canon) : len;
+	memcpy(out, canon, n);
+	if (!q || !s->strip.n) {
+		memcpy(out + n, canon + n, len - n);
+		out[len] = 0;
+		return len;
+	}
+	for (const char *p = q + 1; p <= end;) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *stop = amp ? amp : end;
+		const char *eq = memchr(p, '=', (size_t)(stop - p));
+		size_t name_len = (size_t)((eq ? eq : stop) - p);
+		if (!matches(s, &s->strip, p, name_len)) {
+			char sep = n == (size_t)(q - canon) ? '?' : '&';
+			out[n++] = sep;
+			memcpy(out + n, p, (size_t)(stop - p));
+			n += (size_t)(stop - p);
+		}
+		p = stop + 1;
+	}
+	out[n] = 0;
+	return n;
+}
+
+/* Whether one segment of the path appears more than max times: the
+ * signature of a relative-link loop (/a/b/a/b/a/b/...). */
+static int repeats(const char *canon, size_t len, long max)
+{
+	const char *authority = strstr(canon, "://") + 3;
+	const char *path = memchr(authority, '/', len - (size_t)(authority - canon)), *end;
+	if (!path)
+		return 0;
+	end = memchr(path, '?', len - (size_t)(path - canon));
+	if (!end)
+		end = canon + len;
+	for (const char *seg = path + 1; seg < end;) {
+		const char *stop = memchr(seg, '/', (size_t)(end - seg));
+		size_t seg_len = (size_t)((stop ? stop : end) - seg);
+		long count = 0;
+		for (const char *p = path + 1; p < end && seg_len;) {
+			const char *ps = memchr(p, '/', (size_t)(end - p));
+			size_t plen = (size_t)((ps ? ps : end) - p);
+			if (plen == seg_len && memcmp(p, seg, plen) == 0 && ++count > max)
+				return 1;
+			p = ps ? ps + 1 : end;
+		}
+		seg = stop ? stop + 1 : end;
+	}
+	return 0;
+}
+
 enum frontier_skip scope_check(const struct scope *s, const char *canon,
 			       size_t len)
 {
@@ -163,5 +221,9 @@ enum frontier_skip scope_check(const struct scope *s, const char *canon,
 		return FRONTIER_SKIP_DENY;
 	if (s->allow.n && !matches(s, &s->allow, canon, len))
 		return FRONTIER_SKIP_ALLOW;
+	if ((long)len > s->cfg->max_url_length)
+		return FRONTIER_SKIP_URL_LENGTH;
+	if (repeats(canon, len, s->cfg->max_repeats))
+		return FRONTIER_SKIP_REPEATS;
 	return FRONTIER_QUEUE;
 }

@@ -11,7 +11,7 @@
 
 #include "schema_sql.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 /* Dedup table entry.  Ids are stored in 32 bits: a crawl database holds
  * fewer than 4 billion URLs. */
@@ -48,8 +48,8 @@ enum stmt {
 
 static const char *const stmt_sql[ST__N] = {
 	[ST_INSERT_URL] = "INSERT INTO urls(url, hash, host_id, state, reason, depth,"
-			  " parent_id, via, redirect_hops, discovered_at)"
-			  " VALUES(?,?,?,?,?,?,?,?,?,(julianday('now') - 2440587.5) * 86400.0)",
+			  " parent_id, via, redirect_hops, lastmod, discovered_at)"
+			  " VALUES(?,?,?,?,?,?,?,?,?,?,(julianday('now') - 2440587.5) * 86400.0)",
 	[ST_REVIVE] = "UPDATE urls SET state='queued', reason=NULL, depth=?,"
 		      " parent_id=?, via=?, redirect_hops=? WHERE id=? AND state='skipped'",
 	[ST_HOST_GET] = "SELECT id FROM hosts WHERE origin=?",
@@ -60,7 +60,8 @@ static const char *const stmt_sql[ST__N] = {
 		      " content_type=?, length=?, title=?, links=?, error=?,"
 		      " error_detail=?, warc_segment=?, warc_offset=?,"
 		      " warc_length=?, payload_digest=?, warc_request_length=?,"
-		      " extracted=?, etag=?, last_modified=?, fetch_id=? WHERE id=?",
+		      " extracted=?, etag=?, last_modified=?, fetch_id=?, robots_meta=?"
+		      " WHERE id=?",
 	[ST_FINISH_SAME] = "UPDATE urls SET state='done', fetched_at=?, error=NULL,"
 			   " error_detail=?, fetch_id=? WHERE id=?",
 	[ST_FETCH_ADD] = "INSERT INTO fetches(url_id, run_id, fetched_at, status, error,"
@@ -81,7 +82,7 @@ static const char *const stmt_sql[ST__N] = {
 	[ST_REDIRECT] = "INSERT INTO redirects(from_id, to_id, status, location, at)"
 			" VALUES(?,?,?,?,?)",
 	[ST_CHAIN_STEP] = "SELECT parent_id FROM urls WHERE id=? AND via='redirect'",
-	[ST_QUEUED] = "SELECT id, url, depth, redirect_hops, fetched_at IS NOT NULL FROM urls"
+	[ST_QUEUED] = "SELECT id, url, depth, redirect_hops, fetched_at IS NOT NULL, via FROM urls"
 		      " WHERE host_id=? AND state='queued' ORDER BY id LIMIT ?",
 	[ST_ROBOTS_GET] = "SELECT fetched_at, expires_at, status, body FROM robots WHERE host_id=?",
 	[ST_ROBOTS_PUT] = "INSERT OR REPLACE INTO robots(host_id, fetched_at, expires_at, status,"
@@ -113,6 +114,9 @@ static const char *const skip_names[] = {
 	[FRONTIER_SKIP_ALLOW] = "allow",
 	[FRONTIER_SKIP_DENY] = "deny",
 	[FRONTIER_SKIP_REDIRECTS] = "redirects",
+	[FRONTIER_SKIP_URL_LENGTH] = "url-length",
+	[FRONTIER_SKIP_REPEATS] = "repeats",
+	[FRONTIER_SKIP_HOST_PAGES] = "host-pages",
 };
 
 const char *frontier_skip_name(enum frontier_skip reason)
@@ -260,6 +264,8 @@ static const struct column {
 	{3, "urls", "last_modified", "TEXT"},
 	{3, "urls", "fetch_id", "INTEGER"},
 	{3, "runs", "end_reason", "TEXT"},
+	{4, "urls", "robots_meta", "TEXT"},
+	{4, "urls", "lastmod", "TEXT"},
 };
 
 /* What an upgrade to a version fills in, after its columns exist. */
@@ -528,6 +534,7 @@ static int insert_url(struct frontier *f, const struct frontier_url *u,
 	bind_id(st, 7, u->parent_id);
 	bind_text(st, 8, u->via);
 	sqlite3_bind_int(st, 9, u->redirect_hops);
+	bind_text(st, 10, u->lastmod);
 	if (run(f, ST_INSERT_URL, "adding a URL"))
 		return -1;
 	*id = sqlite3_last_insert_rowid(f->db);
@@ -577,7 +584,7 @@ long frontier_queued(struct frontier *f, int64_t host_id, long limit,
 		fn(ctx, sqlite3_column_int64(st, 0),
 		   (const char *)sqlite3_column_text(st, 1),
 		   sqlite3_column_int(st, 2), sqlite3_column_int(st, 3),
-		   sqlite3_column_int(st, 4));
+		   sqlite3_column_int(st, 4), (const char *)sqlite3_column_text(st, 5));
 		n++;
 	}
 	sqlite3_reset(st);
@@ -620,6 +627,25 @@ int frontier_queued_hosts(struct frontier *f,
 			"SELECT id, origin FROM hosts WHERE id IN"
 			" (SELECT DISTINCT host_id FROM urls WHERE state='queued')",
 			host_row, &h);
+}
+
+struct admitted_rows {
+	void (*fn)(void *ctx, int64_t host_id, int64_t n);
+	void *ctx;
+};
+
+static void admitted_row(sqlite3_stmt *st, void *ctx)
+{
+	struct admitted_rows *a = ctx;
+	a->fn(a->ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
+}
+
+int frontier_host_admitted(struct frontier *f,
+			   void (*fn)(void *ctx, int64_t host_id, int64_t n), void *ctx)
+{
+	struct admitted_rows a = {fn, ctx};
+	return each_row(f, "SELECT host_id, count(*) FROM urls WHERE host_id IS NOT NULL"
+			" AND state != 'skipped' GROUP BY host_id", admitted_row, &a);
 }
 
 struct seed_rows {
@@ -732,7 +758,8 @@ static int finish_url(struct frontier *f, const struct frontier_fetch *r,
 	bind_text(st, 16, r->etag);
 	bind_text(st, 17, r->last_modified);
 	sqlite3_bind_int64(st, 18, fetch_id);
-	sqlite3_bind_int64(st, 19, r->id);
+	bind_text(st, 19, r->robots_meta);
+	sqlite3_bind_int64(st, 20, r->id);
 	return run(f, ST_FINISH, "recording a fetch");
 }
 

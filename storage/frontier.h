@@ -40,6 +40,9 @@ enum frontier_skip {
 	FRONTIER_SKIP_ALLOW,    /* "allow": matched no --allow pattern */
 	FRONTIER_SKIP_DENY,     /* "deny": matched a --deny pattern */
 	FRONTIER_SKIP_REDIRECTS, /* "redirects": redirect chain too long */
+	FRONTIER_SKIP_URL_LENGTH, /* "url-length": over --max-url-length */
+	FRONTIER_SKIP_REPEATS,  /* "repeats": a path segment over --max-repeats times */
+	FRONTIER_SKIP_HOST_PAGES, /* "host-pages": the host reached --max-pages-per-host */
 };
 
 const char *frontier_skip_name(enum frontier_skip reason);
@@ -57,6 +60,7 @@ struct frontier_url {
 	int redirect_hops;
 	int64_t parent_id;      /* 0 for seeds */
 	const char *via;        /* "seed", "a", "redirect", ... (static string) */
+	const char *lastmod;    /* a sitemap's <lastmod> for the URL, or NULL */
 };
 
 /* Outcome of the lookup done by frontier_discover. */
@@ -94,6 +98,7 @@ struct frontier_fetch {
 	const char *extracted;    /* JSON object, or NULL */
 	const char *etag;         /* validators of the response, or NULL */
 	const char *last_modified;
+	const char *robots_meta;  /* "noindex,nofollow"... from meta and X-Robots-Tag */
 };
 
 /* How hard the database syncs its commits (--fsync). */
@@ -159,9 +164,15 @@ int frontier_seen(const struct frontier *f, uint64_t hash, int64_t *id);
  * number delivered, or -1.  A URL stays queued until frontier_lease, so the
  * caller loads a host's next window only once it has leased the last one. */
 typedef void (*frontier_queued_fn)(void *ctx, int64_t id, const char *url,
-				   int depth, int redirect_hops, int fetched_before);
+				   int depth, int redirect_hops, int fetched_before,
+				   const char *via);
 long frontier_queued(struct frontier *f, int64_t host_id, long limit,
 		     frontier_queued_fn fn, void *ctx);
+
+/* Calls fn(ctx, host_id, n) with the number of URLs of each host that were
+ * not skipped (for --max-pages-per-host). */
+int frontier_host_admitted(struct frontier *f,
+			   void (*fn)(void *ctx, int64_t host_id, int64_t n), void *ctx);
 
 /* Calls fn(ctx, host_id, origin) for every host that has queued URLs. */
 int frontier_queued_hosts(struct frontier *f,

@@ -1,4 +1,4 @@
--- crawl.db schema (version 3). SQLite, WAL mode. Readable with the sqlite3 shell
+-- crawl.db schema (version 4). SQLite, WAL mode. Readable with the sqlite3 shell
 -- while a crawl runs. This file is compiled into the binary (storage/db.c).
 --
 -- Times are Unix epoch seconds (REAL, fractional). Hashes are url_hash() as a
@@ -26,11 +26,13 @@ CREATE TABLE IF NOT EXISTS urls (
   host_id        INTEGER REFERENCES hosts(id),   -- NULL when never in scope
   state          TEXT NOT NULL,      -- queued | leased | done | failed | skipped
   reason         TEXT,               -- why skipped: scope:host, scope:domain, allow, deny,
-                                     -- depth, nofollow, asset, redirects (chain too long)
+                                     -- depth, nofollow, asset, redirects (chain too long),
+                                     -- url-length, repeats, host-pages (trap guards)
   depth          INTEGER NOT NULL,   -- links from the nearest seed (redirects keep depth)
   parent_id      INTEGER REFERENCES urls(id),    -- the page it was first found on
   via            TEXT NOT NULL,      -- how it was first found: seed, a, area, link, frame,
-                                     -- refresh, img, script, style, icon, media, redirect
+                                     -- refresh, img, script, style, icon, media, redirect,
+                                     -- sitemap (a sitemap file), listed (in a sitemap)
   redirect_hops  INTEGER NOT NULL DEFAULT 0,     -- position in a redirect chain
   discovered_at  REAL NOT NULL,
   fetched_at     REAL,
@@ -50,7 +52,10 @@ CREATE TABLE IF NOT EXISTS urls (
   extracted      TEXT,               -- JSON object of --extract fields, when rules apply
   etag           TEXT,               -- ETag of the stored content, sent as If-None-Match
   last_modified  TEXT,               -- Last-Modified of it, sent as If-Modified-Since
-  fetch_id       INTEGER             -- its latest row in fetches
+  fetch_id       INTEGER,            -- its latest row in fetches
+  robots_meta    TEXT,               -- noindex / nofollow from <meta name=robots>
+                                     -- and X-Robots-Tag, comma-separated
+  lastmod        TEXT                -- <lastmod> of the sitemap that listed it
 );
 CREATE INDEX IF NOT EXISTS urls_hash ON urls(hash);
 CREATE INDEX IF NOT EXISTS urls_queued ON urls(host_id, id) WHERE state = 'queued';

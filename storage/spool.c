@@ -172,6 +172,23 @@ int spool_each(struct spool *s, int (*fn)(void *ctx, const void *buf,
 	return spool_each_file(s, fn, ctx);
 }
 
+long spool_read(const struct spool *s, uint64_t offset, void *buf, size_t len)
+{
+	if (offset < s->mem_len) {
+		size_t n = s->mem_len - (size_t)offset < len ? s->mem_len - (size_t)offset : len;
+		memcpy(buf, s->mem + offset, n);
+		return (long)n;
+	}
+	offset -= s->mem_len;
+	if (s->fd < 0 || offset >= s->file_len)
+		return 0;
+	for (;;) {
+		ssize_t n = pread(s->fd, buf, len, (off_t)offset);
+		if (n >= 0 || errno != EINTR)
+			return (long)n;
+	}
+}
+
 int spool_memory(const struct spool *s, const void **data, size_t *len)
 {
 	if (s->fd >= 0)

@@ -31,6 +31,10 @@ int spool_each(struct spool *s, int (*fn)(void *ctx, const void *buf,
 					  size_t len),
 	       void *ctx);
 
+/* Copies up to len bytes of the contents from offset into buf, for
+ * readers that pull.  Returns the count (0 at the end) or -1 with errno. */
+long spool_read(const struct spool *s, uint64_t offset, void *buf, size_t len);
+
 /* Points *data at the contents (never NULL, even when empty) when they are
  * all in memory and returns 1;
  * returns 0 when the spool has spilled to its file. */

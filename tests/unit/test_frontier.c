@@ -26,7 +26,7 @@ static int64_t add(struct frontier *f, const char *url, int64_t host,
 }
 
 static void count_row(void *ctx, int64_t id, const char *url, int depth, int hops,
-		      int fetched_before)
+		      int fetched_before, const char *via)
 {
 	(*(int *)ctx)++;
 }
