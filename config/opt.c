@@ -89,7 +89,25 @@ static const struct opt_row rows[] = {
 	{ .name = "max-delay", .arg = "SECONDS", .type = OPT_SECONDS, AT(max_delay),
 	  .cmds = OPT_CMD_CRAWL, .min = 0, .max = 86400, .def = "60",
 	  .help = "the longest wait between requests to a host that a robots.txt"
-		  " Crawl-delay can ask for" },
+		  " Crawl-delay, --auto-throttle or a Retry-After can ask for" },
+	{ .name = "per-ip", .arg = "N", .type = OPT_LONG, AT(per_ip),
+	  .cmds = OPT_CMD_CRAWL, .min = 0, .max = 1000, .def = "0",
+	  .help = "transfers in flight to one IP address at most, whatever host names"
+		  " point at it; 0: no limit" },
+	{ .name = "auto-throttle", .type = OPT_BOOL, AT(auto_throttle),
+	  .cmds = OPT_CMD_CRAWL,
+	  .help = "set each host's delay from its response latency, aiming at"
+		  " --throttle-target requests in flight per host; back off on 429 and 503" },
+	{ .name = "throttle-target", .arg = "N", .type = OPT_LONG, AT(throttle_target),
+	  .cmds = OPT_CMD_CRAWL, .min = 1, .max = 1000, .def = "1",
+	  .help = "requests in flight per host that --auto-throttle aims at" },
+	{ .name = "pause-after", .arg = "N", .type = OPT_LONG, AT(pause_after),
+	  .cmds = OPT_CMD_CRAWL, .min = 0, .max = 1000000, .def = "5",
+	  .help = "pause a host after N failures in a row (no answer or 5xx); 0: never" },
+	{ .name = "pause", .arg = "SECONDS", .type = OPT_SECONDS, AT(pause),
+	  .cmds = OPT_CMD_CRAWL, .min = 0.001, .max = 86400, .def = "30",
+	  .help = "first pause of a failing host; each further pause in a row doubles it"
+		  " (up to 32 times)" },
 	{ .name = "robots", .type = OPT_BOOL, AT(robots), .cmds = OPT_CMD_CRAWL,
 	  .def = "yes",
 	  .help = "obey robots.txt (RFC 9309); --no-robots for your own sites" },

@@ -52,7 +52,12 @@ struct opt_config {
 	long concurrency;            /* --concurrency, default 16, 1..10000 */
 	long per_host;               /* --per-host, default 4, 1..1000 */
 	double delay;                /* --delay SECONDS, default 0, 0..86400 */
-	double max_delay;            /* --max-delay SECONDS, cap on Crawl-delay, default 60 */
+	double max_delay;            /* --max-delay SECONDS, cap on any delay, default 60 */
+	long per_ip;                 /* --per-ip N transfers per address, default 0 = no cap */
+	int auto_throttle;           /* --auto-throttle: delays from latency, 429 and 503 */
+	long throttle_target;        /* --throttle-target requests in flight per host, default 1 */
+	long pause_after;            /* --pause-after N failures in a row, default 5 */
+	double pause;                /* --pause SECONDS, first pause, default 30 */
 	int robots;                  /* --robots: obey robots.txt, default on */
 	double robots_ttl;           /* --robots-ttl SECONDS, default 24h */
 	long max_depth;              /* --max-depth, default -1 = unlimited */

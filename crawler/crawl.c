@@ -212,8 +212,13 @@ static struct host *host_for_origin(struct crawl *c, const char *origin, size_t 
 		db_error(c);
 		return NULL;
 	}
-	if (is_ip_literal(h->name))
+	if (is_ip_literal(h->name)) {
 		h->dns = HOST_DNS_LITERAL;
+		if (sched_set_ip(c->sched, h, h->name)) {
+			fatal(c, "out of memory");
+			return NULL;
+		}
+	}
 	h->admitted = admitted_at_start(c, h->id);
 	return h;
 }
@@ -265,7 +270,7 @@ static void on_dns(void *ctx, void *arg, const char *ip, const char *error,
 	struct crawl *c = ctx;
 	struct host *h = arg;
 	double now = loop_now(c->loop);
-	if (ip && set_resolve(h, ip) == 0) {
+	if (ip && set_resolve(h, ip) == 0 && sched_set_ip(c->sched, h, ip) == 0) {
 		h->dns = HOST_DNS_OK;
 		snprintf(h->ip, sizeof h->ip, "%s", ip);
 		h->dns_expires = now + ttl;
@@ -465,6 +470,8 @@ struct job {
 	struct html_result html;
 	char *extracted;           /* JSON from the extraction rules, or NULL */
 	int header_noindex, header_nofollow; /* X-Robots-Tag for us */
+	double latency;            /* request sent to first response byte, seconds */
+	double retry_after;        /* seconds a Retry-After asked for, or 0 */
 	struct capbuf entries;     /* a sitemap's: [is_index][loc\0][lastmod\0]... */
 	size_t n_entries;
 };
@@ -804,6 +811,94 @@ static void x_robots_tag(struct crawl *c, struct job *j)
 	}
 }
 
+/* ---- adaptive politeness: throttle, Retry-After, circuit breaker ---- */
+
+static double clamp_delay(const struct crawl *c, const struct host *h, double d)
+{
+	double floor = h->min_delay > c->cfg->delay ? h->min_delay : c->cfg->delay;
+	if (d > c->cfg->max_delay)
+		d = c->cfg->max_delay;
+	return d < floor ? floor : d;
+}
+
+/* --auto-throttle, as Scrapy's AutoThrottle: the delay moves halfway
+ * towards latency / target (never below it); 429 and 503 double it.  A
+ * non-200 answer may raise the delay but not lower it: error pages are
+ * small and fast, and would otherwise speed up a struggling server. */
+static void throttle(struct crawl *c, struct host *h, long status, double latency)
+{
+	double delay = h->delay;
+	if (status == 429 || status == 503) {
+		delay = delay * 2 > 1 ? delay * 2 : 1;
+	} else {
+		double target = latency / (double)c->cfg->throttle_target;
+		double next = (delay + target) / 2 > target ? (delay + target) / 2 : target;
+		if (status != 200 && next <= delay)
+			return;
+		delay = next;
+	}
+	sched_set_delay(c->sched, h, clamp_delay(c, h, delay));
+}
+
+/* Consecutive failures (no answer, or 5xx) pause a host, each pause in a
+ * row twice as long as the last; while paused its URLs wait in the queue.
+ * The first request after a pause probes: one more failure pauses again. */
+static void breaker(struct crawl *c, struct host *h, int failed)
+{
+	if (!failed) {
+		h->failures = h->pauses = 0;
+		return;
+	}
+	if (!c->cfg->pause_after || (!h->pauses && ++h->failures < c->cfg->pause_after))
+		return;
+	double pause = c->cfg->pause * (double)(1u << (h->pauses < 5 ? h->pauses : 5));
+	h->pauses++;
+	h->failures = 0;
+	sched_pause(c->sched, h, loop_now(c->loop) + pause);
+	if (!c->cfg->quiet)
+		fprintf(stderr, "crawler: %s keeps failing; paused for %gs\n", h->origin, pause);
+}
+
+/* A response arrived from h. */
+static void learn_response(struct crawl *c, struct host *h, const struct job *j)
+{
+	if (c->cfg->auto_throttle)
+		throttle(c, h, j->status, j->latency);
+	if (j->retry_after > 0 && (j->status == 429 || j->status == 503)) {
+		double wait = j->retry_after < c->cfg->max_delay ? j->retry_after : c->cfg->max_delay;
+		sched_pause(c->sched, h, loop_now(c->loop) + wait);
+	}
+	breaker(c, h, j->status >= 500);
+}
+
+/* Retry-After in seconds, from either form (delta-seconds or HTTP date);
+ * 0 when absent or unreadable. */
+static double retry_after(CURL *easy)
+{
+	struct curl_header *h;
+	if (curl_easy_header(easy, "Retry-After", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+		return 0;
+	const char *v = h->value + strspn(h->value, " \t");
+	if (*v >= '0' && *v <= '9') {
+		char *end;
+		double secs = strtod(v, &end);
+		return *end && !strchr(" \t", *end) ? 0 : secs;
+	}
+	time_t when = curl_getdate(v, NULL);
+	double left = when > 0 ? difftime(when, time(NULL)) : 0;
+	return left > 0 ? left : 0;
+}
+
+/* What --auto-throttle and the circuit breaker learn from a response. */
+static void timing(struct job *j)
+{
+	curl_off_t pre = 0, first = 0;
+	curl_easy_getinfo(j->t->easy, CURLINFO_PRETRANSFER_TIME_T, &pre);
+	curl_easy_getinfo(j->t->easy, CURLINFO_STARTTRANSFER_TIME_T, &first);
+	j->latency = first > pre ? (double)(first - pre) / 1e6 : 0;
+	j->retry_after = retry_after(j->t->easy);
+}
+
 /* A copy of a response header's value; 0, or -1 when out of memory. */
 static int copy_header(CURL *easy, const char *name, char **out)
 {
@@ -841,6 +936,8 @@ static int submit_job(struct crawl *c, struct transfer *t)
 	curl_easy_getinfo(t->easy, CURLINFO_PRIMARY_IP, &ip);
 	snprintf(j->ip, sizeof j->ip, "%s", ip ? ip : "");
 	x_robots_tag(c, j);
+	timing(j);
+	learn_response(c, t->host, j);
 	if ((ctype && !(j->content_type = strdup(ctype))) ||
 	    copy_header(t->easy, "ETag", &j->etag) ||
 	    copy_header(t->easy, "Last-Modified", &j->last_modified) ||
@@ -900,7 +997,8 @@ static void robots_apply(struct crawl *c, struct host *h, struct robots *rules,
 		return;
 	}
 	double delay = robots_crawl_delay(rules);
-	sched_set_delay(c->sched, h, delay > c->cfg->max_delay ? c->cfg->max_delay : delay);
+	h->min_delay = delay > c->cfg->max_delay ? c->cfg->max_delay : delay;
+	sched_set_delay(c->sched, h, h->min_delay > h->delay ? h->min_delay : h->delay);
 }
 
 /* The copy in the database, if it has not expired. */
@@ -1095,6 +1193,7 @@ static void on_fetched(void *ctx, struct transfer *t, CURLcode rc)
 				   .fetched_at = loop_wall(), .length = (int64_t)t->received,
 				   .links = -1};
 	r.error = rc == CURLE_OK ? "aborted" : fetch_error_class(t, rc);
+	breaker(c, t->host, !strcmp(r.error, "connect") || !strcmp(r.error, "timeout"));
 	r.error_detail = rc == CURLE_OK ? "out of memory"
 			 : t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
 	finish_fetch(c, t, &r);
@@ -1600,7 +1699,8 @@ static int open_parts(struct crawl *c)
 		c->exit_code = CRAWL_EXIT_USAGE;
 		goto failed;
 	}
-	if (!(c->loop = loop_new()) || !(c->sched = sched_new((int)cfg->per_host, cfg->delay, WINDOW)) ||
+	if (!(c->loop = loop_new()) ||
+	    !(c->sched = sched_new((int)cfg->per_host, (int)cfg->per_ip, cfg->delay, WINDOW)) ||
 	    !(c->progress = progress_new(cfg))) {
 		err = strdup("out of memory");
 		goto failed;

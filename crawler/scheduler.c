@@ -10,20 +10,29 @@
 #include "strmap.h"
 
 struct sched {
-	int per_host;
+	int per_host, per_ip;
 	double delay;
 	size_t window;
 	struct strmap *hosts; /* origin -> struct host */
+	struct strmap *ips;   /* address -> struct ip_slot */
 	struct heap ready;    /* hosts that may start a transfer, by time */
 };
 
-struct sched *sched_new(int per_host, double delay, size_t window)
+/* Transfers in flight to one address, and the hosts that resolve to it. */
+struct ip_slot {
+	int inflight;
+	struct host *hosts;   /* linked by next_on_ip */
+};
+
+struct sched *sched_new(int per_host, int per_ip, double delay, size_t window)
 {
 	struct sched *s = calloc(1, sizeof *s);
 	if (!s)
 		return NULL;
-	*s = (struct sched){.per_host = per_host, .delay = delay, .window = window};
-	if (!(s->hosts = strmap_new())) {
+	*s = (struct sched){.per_host = per_host, .per_ip = per_ip, .delay = delay,
+			    .window = window};
+	if (!(s->hosts = strmap_new()) || !(s->ips = strmap_new())) {
+		strmap_free(&s->hosts, NULL);
 		free(s);
 		return NULL;
 	}
@@ -50,6 +59,7 @@ void sched_free(struct sched **sp)
 	if (!s)
 		return;
 	strmap_free(&s->hosts, free_host);
+	strmap_free(&s->ips, free);
 	heap_free(&s->ready);
 	free(s);
 	*sp = NULL;
@@ -112,7 +122,8 @@ static struct host *host_of(struct heap_node *node)
 static int eligible(const struct sched *s, const struct host *h)
 {
 	return (h->win_len || h->db_more) && h->inflight < s->per_host &&
-	       h->dns != HOST_DNS_WAIT && !h->robots_wait && !h->robots_deferred;
+	       h->dns != HOST_DNS_WAIT && !h->robots_wait && !h->robots_deferred &&
+	       (!s->per_ip || !h->ip_slot || h->ip_slot->inflight < s->per_ip);
 }
 
 void sched_update(struct sched *s, struct host *h)
@@ -191,28 +202,70 @@ int sched_take(struct host *h, struct sched_url *u)
 	return 0;
 }
 
-static double host_delay(const struct sched *s, const struct host *h)
+double sched_delay(const struct sched *s, const struct host *h)
 {
 	return h->delay > s->delay ? h->delay : s->delay;
 }
 
 void sched_set_delay(struct sched *s, struct host *h, double delay)
 {
-	double was = host_delay(s, h);
+	double was = sched_delay(s, h);
 	h->delay = delay;
-	h->ready.key += host_delay(s, h) - was;
+	h->ready.key += sched_delay(s, h) - was;
 	sched_update(s, h);
+}
+
+void sched_pause(struct sched *s, struct host *h, double until)
+{
+	h->paused_until = until;
+	if (h->ready.key < until)
+		h->ready.key = until;
+	sched_update(s, h);
+}
+
+int sched_set_ip(struct sched *s, struct host *h, const char *ip)
+{
+	struct ip_slot *slot = strmap_get(s->ips, ip, strlen(ip));
+	if (h->ip_slot)
+		return 0; /* a host keeps the slot of its first address */
+	if (!slot) {
+		if (!(slot = calloc(1, sizeof *slot)) || strmap_put(s->ips, ip, strlen(ip), slot)) {
+			free(slot);
+			return -1;
+		}
+	}
+	h->ip_slot = slot;
+	h->next_on_ip = slot->hosts;
+	slot->hosts = h;
+	return 0;
+}
+
+/* The hosts sharing h's address may have become (in)eligible. */
+static void update_ip(struct sched *s, struct host *h)
+{
+	if (!s->per_ip || !h->ip_slot)
+		return;
+	for (struct host *other = h->ip_slot->hosts; other; other = other->next_on_ip)
+		if (other != h)
+			sched_update(s, other);
 }
 
 void sched_started(struct sched *s, struct host *h, double now)
 {
 	h->inflight++;
-	h->ready.key = now + host_delay(s, h);
+	if (h->ip_slot)
+		h->ip_slot->inflight++;
+	double next = now + sched_delay(s, h);
+	h->ready.key = next > h->paused_until ? next : h->paused_until;
 	sched_update(s, h);
+	update_ip(s, h);
 }
 
 void sched_finished(struct sched *s, struct host *h)
 {
 	h->inflight--;
+	if (h->ip_slot)
+		h->ip_slot->inflight--;
 	sched_update(s, h);
+	update_ip(s, h);
 }

@@ -4,8 +4,10 @@
  * have work and room are kept in a heap ordered by that time, so picking the
  * next transfer never scans idle hosts and nothing ever sleeps.
  *
- * The scheduler enforces the per-host cap and the per-host delay (between
- * request starts); the caller enforces the global cap by how often it asks.
+ * The scheduler enforces the per-host cap, the per-IP cap (hosts whose
+ * names resolve to one address share it), the per-host delay between
+ * request starts, and pauses; the caller enforces the global cap by how
+ * often it asks.
  *
  * Ownership: the scheduler owns its hosts and the URL strings in windows;
  * sched_take hands a URL string to the caller, who frees it.
@@ -21,6 +23,7 @@
 struct curl_slist;
 struct robots;
 struct host;
+struct ip_slot;
 
 enum host_dns {
 	HOST_DNS_NONE,    /* not resolved yet, or the answer expired */
@@ -57,6 +60,12 @@ struct host {
 	size_t win_head, win_len, win_cap;
 	int db_more;          /* the frontier holds queued URLs not in the window */
 	int64_t admitted;     /* URLs queued over the crawl (--max-pages-per-host) */
+	struct ip_slot *ip_slot; /* the address it shares with other hosts */
+	struct host *next_on_ip;
+	double min_delay;     /* floor of delay: robots.txt Crawl-delay */
+	double paused_until;  /* circuit breaker: no request before (monotonic) */
+	int failures;         /* consecutive failed requests */
+	int pauses;           /* pauses in a row (the next one is longer) */
 	int sitemaps_seeded;  /* its robots.txt sitemaps and /sitemap.xml are known */
 	double delay;         /* seconds between request starts, when more than
 			       * the scheduler's (robots.txt Crawl-delay) */
@@ -75,9 +84,10 @@ struct host {
 
 struct sched;
 
-/* per_host: cap on transfers in flight per host; delay: seconds between
- * request starts to one host; window: URLs kept in memory per host. */
-struct sched *sched_new(int per_host, double delay, size_t window);
+/* per_host: cap on transfers in flight per host; per_ip: per address (0: no
+ * cap); delay: seconds between request starts to one host; window: URLs
+ * kept in memory per host. */
+struct sched *sched_new(int per_host, int per_ip, double delay, size_t window);
 /* NULL-safe; frees every host. */
 void sched_free(struct sched **s);
 
@@ -105,9 +115,18 @@ struct host *sched_next(struct sched *s, double now, double *wake);
  * empty (then reload it if h->db_more). */
 int sched_take(struct host *h, struct sched_url *u);
 
-/* Sets h's own delay between request starts (a robots.txt Crawl-delay),
- * counting from its last start. */
+/* Sets h's own delay between request starts (a robots.txt Crawl-delay, or
+ * adaptive), counting from its last start. */
 void sched_set_delay(struct sched *s, struct host *h, double delay);
+
+/* h's delay in force: its own or the scheduler's, whichever is longer. */
+double sched_delay(const struct sched *s, const struct host *h);
+
+/* Keeps every request from h until `until` (monotonic). */
+void sched_pause(struct sched *s, struct host *h, double until);
+
+/* Puts h under the per-IP cap of address ip (after DNS).  0 or -1 (OOM). */
+int sched_set_ip(struct sched *s, struct host *h, const char *ip);
 
 /* A transfer to h starts at `now` / finished. */
 void sched_started(struct sched *s, struct host *h, double now);
