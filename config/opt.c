@@ -35,6 +35,7 @@ enum {
 	OPT_F_CLI_ONLY = 1, /* rejected in the config file */
 	OPT_F_PRESCAN = 2,  /* applied before the config file is loaded */
 	OPT_F_PER_RUN = 4,  /* not part of a crawl's stored configuration */
+	OPT_F_SECRET = 8,   /* holds a password: never stored, dumped redacted */
 };
 
 #define ALL_CMDS (OPT_CMD_CRAWL | OPT_CMD_STATUS | OPT_CMD_WHY | OPT_CMD_EXPORT | OPT_CMD_SHOW)
@@ -66,6 +67,10 @@ static const char *const fsync_names[] = { "never", "batch", "always", NULL };
 
 static int check_dns_servers(const struct opt_row *row, const char *value,
 			     char **err);
+static int check_header(const struct opt_row *row, const char *value, char **err);
+static int check_user(const struct opt_row *row, const char *value, char **err);
+static int check_readable(const struct opt_row *row, const char *value, char **err);
+static int check_pins(const struct opt_row *row, const char *value, char **err);
 
 static const struct opt_row rows[] = {
 	{ .name = "dir", .arg = "DIR", .type = OPT_STRING, AT(dir),
@@ -169,6 +174,45 @@ static const struct opt_row rows[] = {
 	{ .name = "dns-servers", .arg = "LIST", .type = OPT_STRING,
 	  AT(dns_servers), .cmds = OPT_CMD_CRAWL, .check = check_dns_servers,
 	  .help = "resolve with these servers: IP[:PORT],... (IPv6 as [ADDR]:PORT)" },
+	{ .name = "header", .arg = "'NAME: VALUE'", .type = OPT_LIST, AT(headers),
+	  .cmds = OPT_CMD_CRAWL, .check = check_header,
+	  .help = "send this header with every request" },
+	{ .name = "user", .arg = "USER:PASS", .type = OPT_STRING, AT(user),
+	  .cmds = OPT_CMD_CRAWL, .flags = OPT_F_SECRET, .check = check_user,
+	  .help = "HTTP Basic credentials, sent to the seeds' hosts only (not stored:"
+		  " give it again when resuming)" },
+	{ .name = "referer", .type = OPT_BOOL, AT(referer), .cmds = OPT_CMD_CRAWL,
+	  .def = "yes", .help = "send the page where a URL was found as Referer" },
+	{ .name = "compression", .type = OPT_BOOL, AT(compression), .cmds = OPT_CMD_CRAWL,
+	  .def = "yes",
+	  .help = "accept gzip, deflate, br and zstd bodies and decode them (--max-size"
+		  " counts decoded bytes)" },
+	{ .name = "http1.1", .type = OPT_BOOL, AT(http11), .cmds = OPT_CMD_CRAWL,
+	  .help = "never use HTTP/2 (otherwise negotiated over TLS and multiplexed)" },
+	{ .name = "ca-certificate", .arg = "FILE", .type = OPT_STRING, AT(ca_certificate),
+	  .cmds = OPT_CMD_CRAWL, .check = check_readable,
+	  .help = "verify servers against the CA certificates in FILE (PEM)" },
+	{ .name = "client-cert", .arg = "FILE", .type = OPT_STRING, AT(client_cert),
+	  .cmds = OPT_CMD_CRAWL, .check = check_readable,
+	  .help = "TLS client certificate (PEM)" },
+	{ .name = "client-key", .arg = "FILE", .type = OPT_STRING, AT(client_key),
+	  .cmds = OPT_CMD_CRAWL, .check = check_readable,
+	  .help = "private key of --client-cert (PEM)" },
+	{ .name = "pinned-pubkey", .arg = "sha256//BASE64[;...]", .type = OPT_STRING,
+	  AT(pinned_pubkey), .cmds = OPT_CMD_CRAWL, .check = check_pins,
+	  .help = "accept only servers whose public key has one of these SHA-256 hashes" },
+	{ .name = "insecure", .type = OPT_BOOL, AT(insecure), .cmds = OPT_CMD_CRAWL,
+	  .help = "do not verify TLS certificates" },
+	{ .name = "unix-socket", .arg = "PATH", .type = OPT_STRING, AT(unix_socket),
+	  .cmds = OPT_CMD_CRAWL,
+	  .help = "send every request to the HTTP server on this Unix domain socket" },
+	{ .name = "max-redirects", .arg = "N", .type = OPT_LONG, AT(max_redirects),
+	  .cmds = OPT_CMD_CRAWL, .min = 0, .max = 100, .def = "10",
+	  .help = "hops followed in one redirect chain" },
+	{ .name = "read-timeout", .arg = "SECONDS", .type = OPT_SECONDS, AT(read_timeout),
+	  .cmds = OPT_CMD_CRAWL, .min = 0, .max = 86400, .def = "0",
+	  .help = "give up on a transfer that receives nothing for this long (whole"
+		  " seconds); 0: no limit" },
 	{ .name = "timeout", .letter = 'T', .arg = "SECONDS", .type = OPT_SECONDS,
 	  AT(timeout), .cmds = OPT_CMD_CRAWL, .min = 0.001, .max = 86400,
 	  .def = "30", .help = "give up on a transfer after this long" },
@@ -650,6 +694,56 @@ static int check_dns_servers(const struct opt_row *row, const char *value,
 
 /* Finds a row by long name (`len` bytes of `name`); "no-NAME" of a flag
  * turns *value into "no".  `dashes` prefixes the name in messages. */
+/* RFC 9110 token characters, for header names. */
+static bool is_tchar(char c)
+{
+	return isalnum((unsigned char)c) || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static int check_header(const struct opt_row *row, const char *value, char **err)
+{
+	const char *colon = strchr(value, ':');
+	const char *p = value;
+
+	while (colon && p < colon && is_tchar(*p))
+		p++;
+	if (!colon || colon == value || p != colon || strpbrk(value, "\r\n"))
+		return fail(err, "--%s: '%s' is not 'Name: value' (a token name, no line breaks)",
+			    row->name, value);
+	return 0;
+}
+
+static int check_user(const struct opt_row *row, const char *value, char **err)
+{
+	if (!strchr(value, ':') || value[0] == ':')
+		return fail(err, "--%s: expected USER:PASS", row->name);
+	return 0;
+}
+
+static int check_readable(const struct opt_row *row, const char *value, char **err)
+{
+	FILE *f = fopen(value, "r");
+
+	if (!f)
+		return fail(err, "--%s: %s: %s", row->name, value, strerror(errno));
+	fclose(f);
+	return 0;
+}
+
+/* sha256//BASE64 of 32 bytes (44 characters with padding), ';'-separated. */
+static int check_pins(const struct opt_row *row, const char *value, char **err)
+{
+	for (const char *p = value; *p;) {
+		size_t n = strcspn(p, ";");
+		size_t b64 = strspn(p + 8, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=");
+		if (n != 52 || strncmp(p, "sha256//", 8) != 0 || b64 < 44)
+			return fail(err, "--%s: '%.*s' is not sha256//BASE64 (44 characters)",
+				    row->name, (int)n, p);
+		p += n + (p[n] == ';');
+	}
+	return 0;
+}
+
 static const struct opt_row *lookup(const char *name, size_t len,
 				    const char *dashes, const char **value,
 				    char **err)
@@ -941,7 +1035,7 @@ int opt_parse(struct opt_config *cfg, int argc, char **argv, char **err)
 static bool stored_row(const struct opt_row *row)
 {
 	return (row->cmds & OPT_CMD_CRAWL) &&
-	       !(row->flags & (OPT_F_CLI_ONLY | OPT_F_PER_RUN));
+	       !(row->flags & (OPT_F_CLI_ONLY | OPT_F_PER_RUN | OPT_F_SECRET));
 }
 
 /* Keys the stored text has but this version does not know are skipped: the
@@ -1210,7 +1304,10 @@ static void dump_row(FILE *out, const struct opt_config *cfg,
 		fprintf(out, "%s = %s\n", row->name, buf);
 		break;
 	case OPT_STRING:
-		if (*(char *const *)field)
+		if (*(char *const *)field && (row->flags & OPT_F_SECRET))
+			fprintf(out, "%s = %.*s:***\n", row->name,
+				(int)strcspn(*(char *const *)field, ":"), *(char *const *)field);
+		else if (*(char *const *)field)
 			fprintf(out, "%s = %s\n", row->name, *(char *const *)field);
 		break;
 	case OPT_LIST:

@@ -77,6 +77,18 @@ struct opt_config {
 	struct opt_strlist deny;     /* --deny REGEX (repeatable) */
 	char *user_agent;            /* --user-agent, default "crawler/VERSION" */
 	char *dns_servers;           /* --dns-servers IP[:PORT],... */
+	struct opt_strlist headers;  /* --header 'Name: value' (repeatable) */
+	char *user;                  /* --user USER:PASS (Basic, seed hosts only) */
+	int referer;                 /* --referer: send the parent page, default on */
+	int compression;             /* --compression: accept and decode, default on */
+	int http11;                  /* --http1.1: no HTTP/2 */
+	char *ca_certificate;        /* --ca-certificate FILE */
+	char *client_cert, *client_key; /* --client-cert FILE, --client-key FILE */
+	char *pinned_pubkey;         /* --pinned-pubkey sha256//BASE64[;...] */
+	int insecure;                /* --insecure: no TLS verification */
+	char *unix_socket;           /* --unix-socket PATH */
+	long max_redirects;          /* --max-redirects N, default 10 */
+	double read_timeout;         /* --read-timeout SECONDS, default 0 = none */
 	double timeout;              /* --timeout SECONDS whole transfer, default 30 */
 	double connect_timeout;      /* --connect-timeout SECONDS, default 10 */
 	int64_t max_size;            /* --max-size BYTES (k/M/G suffixes), default 10M */

@@ -29,13 +29,13 @@
 #include "scope.h"
 #include "sitemap.h"
 #include "spool.h"
+#include "strmap.h"
 #include "url.h"
 #include "warc.h"
 #include "work.h"
 
 #define WINDOW 256              /* queued URLs per host kept in memory */
 #define COMMIT_INTERVAL 0.25    /* seconds between database commits */
-#define MAX_REDIRECTS 10        /* hops in one redirect chain */
 #define SPOOL_MEMORY (1u << 20) /* body bytes per transfer kept in memory */
 #define DEDUP_MIN 1024          /* smaller payloads are always stored in full */
 #define ROBOTS_REDIRECTS 5      /* hops followed to a robots.txt (RFC 9309) */
@@ -68,6 +68,7 @@ struct crawl {
 	int exit_code;
 	const char *end_reason;      /* runs.end_reason */
 	char robots_product[64];     /* our product token, for robots.txt groups */
+	struct strmap *seed_hosts;   /* host names of the seeds: --user goes there only */
 	struct admitted {            /* URLs per host id at start, by host id */
 		int64_t host_id, n;
 	} *admitted;
@@ -212,7 +213,8 @@ static struct host *host_for_origin(struct crawl *c, const char *origin, size_t 
 		db_error(c);
 		return NULL;
 	}
-	if (is_ip_literal(h->name)) {
+	/* through a Unix socket, names are never looked up */
+	if (is_ip_literal(h->name) || c->cfg->unix_socket) {
 		h->dns = HOST_DNS_LITERAL;
 		if (sched_set_ip(c->sched, h, h->name)) {
 			fatal(c, "out of memory");
@@ -316,7 +318,7 @@ static enum frontier_skip skip_reason(struct crawl *c, const struct found_link *
 	enum frontier_skip skip = scope_check(c->scope, l->url, l->len);
 	if (skip != FRONTIER_QUEUE)
 		return skip;
-	if (l->redirect_hops > MAX_REDIRECTS)
+	if (l->redirect_hops > cfg->max_redirects)
 		return FRONTIER_SKIP_REDIRECTS;
 	if (l->is_asset && !cfg->page_requisites)
 		return FRONTIER_SKIP_ASSET;
@@ -440,7 +442,8 @@ static void handle_redirect(struct crawl *c, struct transfer *t, long status,
 				       .redirect_hops = t->url.redirect_hops + 1,
 				       .parent_id = t->url.id};
 		to_id = discover(c, &l);
-		if (to_id > 0 && frontier_in_chain(c->fr, t->url.id, to_id, MAX_REDIRECTS + 1) > 0) {
+		if (to_id > 0 &&
+		    frontier_in_chain(c->fr, t->url.id, to_id, (int)c->cfg->max_redirects + 1) > 0) {
 			r->state = "failed";
 			r->error = "redirect";
 			r->error_detail = "redirect loop";
@@ -541,6 +544,7 @@ static void run_archive(void *ctx, void *job)
 		.target_uri = t->url.url, .ip = j->ip[0] ? j->ip : NULL, .date = t->started,
 		.request = t->request.data, .request_len = t->request.len,
 		.resp_head = t->head.data, .resp_head_len = t->head.len, .body = t->body,
+		.body_decoded = t->decoded,
 		.not_modified = j->not_modified ? &j->ref : NULL,
 	};
 	if (warc_write_exchange(c->warc, &ex, &j->warc) ||
@@ -1194,8 +1198,9 @@ static void on_fetched(void *ctx, struct transfer *t, CURLcode rc)
 				   .links = -1};
 	r.error = rc == CURLE_OK ? "aborted" : fetch_error_class(t, rc);
 	breaker(c, t->host, !strcmp(r.error, "connect") || !strcmp(r.error, "timeout"));
+	char detail[CURL_ERROR_SIZE + 32];
 	r.error_detail = rc == CURLE_OK ? "out of memory"
-			 : t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
+			 : fetch_error_detail(t, rc, detail, sizeof detail);
 	finish_fetch(c, t, &r);
 }
 
@@ -1262,9 +1267,13 @@ static void start_transfer(struct crawl *c, struct host *h)
 		db_error(c);
 		return;
 	}
-	struct fetch_validators v = {u.revisit ? prior.etag : NULL,
-				     u.revisit ? prior.last_modified : NULL};
-	if (fetcher_start(c->fetcher, h, &u, u.revisit ? &v : NULL)) {
+	struct fetch_request req = {
+		.etag = u.revisit ? prior.etag : NULL,
+		.last_modified = u.revisit ? prior.last_modified : NULL,
+		.referer = c->cfg->referer ? frontier_parent_url(c->fr, u.id) : NULL,
+		.auth = c->cfg->user && strmap_get(c->seed_hosts, h->name, strlen(h->name)),
+	};
+	if (fetcher_start(c->fetcher, h, &u, &req)) {
 		fatal(c, "out of memory starting a transfer");
 		return;
 	}
@@ -1507,6 +1516,16 @@ static int collect_seed_file(struct seeds *s, const char *path)
 	return rc;
 }
 
+/* Options that only make sense together. */
+static int check_options(const struct opt_config *cfg)
+{
+	if (cfg->client_key && !cfg->client_cert) {
+		fprintf(stderr, "crawler: --client-key needs --client-cert\n");
+		return -1;
+	}
+	return 0;
+}
+
 /* Reads and checks every seed before anything is written; a new crawl
  * needs at least one, a crawl to resume none. */
 static int collect_seeds(const struct opt_config *cfg, struct seeds *s)
@@ -1527,11 +1546,21 @@ static int collect_seeds(const struct opt_config *cfg, struct seeds *s)
 	return 0;
 }
 
+/* A seed's host is in scope, and gets the --user credentials. */
+static int add_seed_host(struct crawl *c, const char *url, size_t len)
+{
+	const char *name;
+	size_t name_len;
+	if (scope_add_seed(c->scope, url, len) ||
+	    (url_origin(url, len, &name, &name_len) &&
+	     strmap_put(c->seed_hosts, name, name_len, c)))
+		return fatal(c, "out of memory");
+	return 0;
+}
+
 static void add_known_seed(void *ctx, const char *url)
 {
-	struct crawl *c = ctx;
-	if (scope_add_seed(c->scope, url, strlen(url)))
-		fatal(c, "out of memory");
+	add_seed_host(ctx, url, strlen(url));
 }
 
 static int add_seeds(struct crawl *c, const struct seeds *seeds)
@@ -1541,8 +1570,8 @@ static int add_seeds(struct crawl *c, const struct seeds *seeds)
 	for (size_t i = 0; i < seeds->n; i++) {
 		const char *url = seeds->urls[i];
 		struct found_link l = {.url = url, .len = strlen(url), .via = "seed"};
-		if (scope_add_seed(c->scope, l.url, l.len))
-			return fatal(c, "out of memory");
+		if (add_seed_host(c, l.url, l.len))
+			return -1;
 		if (discover(c, &l) < 0)
 			return -1;
 	}
@@ -1699,7 +1728,7 @@ static int open_parts(struct crawl *c)
 		c->exit_code = CRAWL_EXIT_USAGE;
 		goto failed;
 	}
-	if (!(c->loop = loop_new()) ||
+	if (!(c->seed_hosts = strmap_new()) || !(c->loop = loop_new()) ||
 	    !(c->sched = sched_new((int)cfg->per_host, (int)cfg->per_ip, cfg->delay, WINDOW)) ||
 	    !(c->progress = progress_new(cfg))) {
 		err = strdup("out of memory");
@@ -1729,7 +1758,13 @@ static int open_parts(struct crawl *c)
 	struct fetch_options fo = {
 		.user_agent = cfg->user_agent, .timeout_ms = (long)(cfg->timeout * 1000),
 		.connect_timeout_ms = (long)(cfg->connect_timeout * 1000),
+		.read_timeout_s = (long)cfg->read_timeout,
 		.max_size = cfg->max_size, .spool_memory = SPOOL_MEMORY, .spool_dir = cfg->dir,
+		.headers = cfg->headers.items, .n_headers = cfg->headers.n, .user = cfg->user,
+		.compression = cfg->compression, .http11 = cfg->http11,
+		.ca_certificate = cfg->ca_certificate, .client_cert = cfg->client_cert,
+		.client_key = cfg->client_key, .pinned_pubkey = cfg->pinned_pubkey,
+		.insecure = cfg->insecure, .unix_socket = cfg->unix_socket,
 	};
 	if (!(c->fetcher = fetcher_new(c->loop, &fo, on_fetched, c, &err)))
 		goto failed;
@@ -1852,6 +1887,7 @@ static void close_parts(struct crawl *c)
 	dns_free(&c->dns);
 	sched_free(&c->sched);
 	scope_free(&c->scope);
+	strmap_free(&c->seed_hosts, NULL);
 	progress_free(&c->progress);
 	extract_rules_free(&c->rules);
 	payloads_free(&c->payloads);
@@ -1868,7 +1904,8 @@ int crawl_run(const struct opt_config *cfg)
 {
 	struct crawl c = {.cfg = cfg, .lock_fd = -1, .signal_fd = -1};
 	struct seeds seeds = {0};
-	if (collect_seeds(cfg, &seeds) || compile_rules(&c) || make_dir(cfg->dir)) {
+	if (check_options(cfg) || collect_seeds(cfg, &seeds) || compile_rules(&c) ||
+	    make_dir(cfg->dir)) {
 		seeds_free(&seeds);
 		extract_rules_free(&c.rules);
 		return CRAWL_EXIT_USAGE;

@@ -61,6 +61,11 @@ static void on_body_start(struct transfer *t)
 	curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &ctype);
 	t->is_html = status >= 200 && status < 300 && ctype &&
 		     html_content_type_parse(ctype, t->charset, sizeof t->charset);
+	struct curl_header *coding;
+	t->decoded = t->opt->compression &&
+		     curl_easy_header(t->easy, "Content-Encoding", 0, CURLH_HEADER, -1,
+				      &coding) == CURLHE_OK &&
+		     strcasecmp(coding->value, "identity") != 0;
 }
 
 static size_t on_body(char *data, size_t size, size_t n, void *ud)
@@ -195,6 +200,12 @@ struct fetcher *fetcher_new(struct loop *loop, const struct fetch_options *o,
 	f->timer = (struct loop_timer){.fn = on_timer, .ctx = f};
 	f->headers = curl_slist_append(NULL, "Accept: text/html,application/xhtml+xml,"
 					     "application/xml;q=0.9,*/*;q=0.8");
+	for (size_t i = 0; f->headers && i < o->n_headers; i++) {
+		struct curl_slist *more = curl_slist_append(f->headers, o->headers[i]);
+		if (!more)
+			goto oom;
+		f->headers = more;
+	}
 	f->multi = curl_multi_init();
 	if (!f->headers || !f->multi)
 		goto oom;
@@ -241,6 +252,22 @@ void fetcher_free(struct fetcher **fp)
 }
 
 /* Options that stay the same for every transfer of an easy handle. */
+static void set_tls_options(struct fetcher *f, CURL *e)
+{
+	if (f->opt.ca_certificate)
+		curl_easy_setopt(e, CURLOPT_CAINFO, f->opt.ca_certificate);
+	if (f->opt.client_cert)
+		curl_easy_setopt(e, CURLOPT_SSLCERT, f->opt.client_cert);
+	if (f->opt.client_key)
+		curl_easy_setopt(e, CURLOPT_SSLKEY, f->opt.client_key);
+	if (f->opt.pinned_pubkey)
+		curl_easy_setopt(e, CURLOPT_PINNEDPUBLICKEY, f->opt.pinned_pubkey);
+	if (f->opt.insecure) {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+}
+
 static void set_fixed_options(struct fetcher *f, struct transfer *t)
 {
 	CURL *e = t->easy;
@@ -248,7 +275,18 @@ static void set_fixed_options(struct fetcher *f, struct transfer *t)
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_HTTP_CONTENT_DECODING, 0L);
+	/* "" asks for every coding libcurl decodes; NULL asks for none and
+	 * leaves any body as it came */
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, f->opt.compression ? "" : NULL);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, f->opt.http11 ? (long)CURL_HTTP_VERSION_1_1
+								 : (long)CURL_HTTP_VERSION_2TLS);
+	if (f->opt.read_timeout_s > 0) {
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, f->opt.read_timeout_s);
+	}
+	set_tls_options(f, e);
+	if (f->opt.unix_socket)
+		curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, f->opt.unix_socket);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, f->opt.user_agent);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, f->headers);
@@ -314,7 +352,7 @@ static int add_validator(struct curl_slist **list, const char *name, const char 
 
 /* The fixed headers plus the validators; 0, or -1 when out of memory. */
 static int set_conditional(struct fetcher *f, struct transfer *t,
-			   const struct fetch_validators *v)
+			   const struct fetch_request *v)
 {
 	int sent = 0, rc;
 	for (struct curl_slist *h = f->headers; h; h = h->next) {
@@ -338,8 +376,24 @@ oom:
 	return -1;
 }
 
+/* What differs between requests on a reused easy handle. */
+static int set_request(struct fetcher *f, struct transfer *t, const struct fetch_request *r)
+{
+	CURL *e = t->easy;
+	int h2 = !f->opt.http11 && strncmp(t->url.url, "https:", 6) == 0;
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, f->headers);
+	/* wait for a connection that may multiplex rather than open another */
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT, (long)h2);
+	curl_easy_setopt(e, CURLOPT_REFERER,
+			 r && r->referer && !strpbrk(r->referer, "\r\n") ? r->referer : NULL);
+	curl_easy_setopt(e, CURLOPT_USERPWD, r && r->auth ? f->opt.user : NULL);
+	if (r && (r->etag || r->last_modified))
+		return set_conditional(f, t, r);
+	return 0;
+}
+
 int fetcher_start(struct fetcher *f, struct host *h, struct sched_url *u,
-		  const struct fetch_validators *v)
+		  const struct fetch_request *r)
 {
 	struct transfer *t = get_transfer(f);
 	if (!t) {
@@ -349,15 +403,14 @@ int fetcher_start(struct fetcher *f, struct host *h, struct sched_url *u,
 	t->host = h;
 	t->url = *u;
 	t->request.len = t->head.len = 0;
-	t->body_seen = t->is_html = t->too_large = t->spool_errno = 0;
+	t->body_seen = t->is_html = t->too_large = t->spool_errno = t->decoded = 0;
 	t->charset[0] = 0;
 	t->received = 0;
 	t->errbuf[0] = 0;
 	spool_reset(t->body);
 	t->conditional = 0;
 	clock_gettime(CLOCK_REALTIME, &t->started);
-	curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, f->headers);
-	if (v && set_conditional(f, t, v)) {
+	if (set_request(f, t, r)) {
 		fetcher_release(f, t);
 		return -1;
 	}
@@ -375,6 +428,37 @@ int fetcher_start(struct fetcher *f, struct host *h, struct sched_url *u,
 int fetcher_inflight(const struct fetcher *f)
 {
 	return f->inflight;
+}
+
+/* Why a certificate was refused, from libcurl's code and OpenSSL's words. */
+static const char *tls_reason(const struct transfer *t, CURLcode rc)
+{
+	static const struct {
+		const char *words, *reason;
+	} reasons[] = {
+		{"expired", "expired"},
+		{"subject name", "wrong host"},
+		{"does not match target host", "wrong host"},
+		{"local issuer", "unknown issuer"},
+		{"self-signed", "unknown issuer"},
+		{"self signed", "unknown issuer"},
+	};
+	if (rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH)
+		return "pin mismatch";
+	for (size_t i = 0; i < sizeof reasons / sizeof *reasons; i++)
+		if (strcasestr(t->errbuf, reasons[i].words))
+			return reasons[i].reason;
+	return "tls";
+}
+
+const char *fetch_error_detail(const struct transfer *t, CURLcode rc, char *buf,
+			       size_t size)
+{
+	const char *msg = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
+	if (strcmp(fetch_error_class(t, rc), "tls") != 0)
+		return msg;
+	snprintf(buf, size, "%s: %s", tls_reason(t, rc), msg);
+	return buf;
 }
 
 const char *fetch_error_class(const struct transfer *t, CURLcode rc)

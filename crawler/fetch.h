@@ -35,9 +35,18 @@ struct capbuf {
 struct fetch_options {
 	const char *user_agent;
 	long timeout_ms, connect_timeout_ms;
-	int64_t max_size;
+	long read_timeout_s;      /* no byte for this long fails; 0: off */
+	int64_t max_size;         /* of the decoded body */
 	size_t spool_memory;      /* bytes of body kept in memory per transfer */
 	const char *spool_dir;
+	char *const *headers;     /* "Name: value" sent with every request */
+	size_t n_headers;
+	const char *user;         /* "USER:PASS" for Basic auth where asked */
+	int compression;          /* accept and decode gzip, deflate, br, zstd */
+	int http11;               /* no HTTP/2 */
+	const char *ca_certificate, *client_cert, *client_key, *pinned_pubkey;
+	int insecure;
+	const char *unix_socket;
 };
 
 /* The states a transfer goes through, for tracing and invariants. */
@@ -62,6 +71,7 @@ struct transfer {
 	int is_html;              /* a 2xx text/html or xhtml body */
 	char charset[64];         /* from Content-Type, "" when none */
 	int too_large;            /* body or header over its cap: aborted */
+	int decoded;              /* the body arrived content-coded and was decoded */
 	int spool_errno;          /* writing the spool failed */
 	uint64_t received;
 	struct curl_slist *cond_headers; /* the headers of a conditional request */
@@ -81,18 +91,26 @@ struct fetcher *fetcher_new(struct loop *loop, const struct fetch_options *o,
 /* NULL-safe; aborts transfers in flight without calling done. */
 void fetcher_free(struct fetcher **f);
 
-/* Validators of a stored copy, for a conditional request; either may be
- * NULL.  Values containing CR or LF are not sent. */
-struct fetch_validators {
+/* What one request adds to the fixed ones; every field may be NULL / 0.
+ * Values containing CR or LF are not sent. */
+struct fetch_request {
 	const char *etag;          /* sent as If-None-Match */
 	const char *last_modified; /* sent as If-Modified-Since */
+	const char *referer;
+	int auth;                  /* send the --user credentials */
 };
 
 /* Starts fetching u (ownership of u->url passes to the transfer) from host h,
- * whose address is resolved; with validators (or NULL) as a conditional
- * request.  Returns 0, or -1 (u->url is then freed). */
+ * whose address is resolved, with what r adds (r may be NULL).  Returns 0,
+ * or -1 (u->url is then freed). */
 int fetcher_start(struct fetcher *f, struct host *h, struct sched_url *u,
-		  const struct fetch_validators *v);
+		  const struct fetch_request *r);
+
+/* The error_detail of a failed transfer into buf: libcurl's message, for a
+ * TLS failure after its reason ("expired: ", "wrong host: ",
+ * "unknown issuer: ", "pin mismatch: ", "tls: "). */
+const char *fetch_error_detail(const struct transfer *t, CURLcode rc, char *buf,
+			       size_t size);
 
 /* Returns a finished transfer to the pool. */
 void fetcher_release(struct fetcher *f, struct transfer *t);

@@ -34,6 +34,7 @@ enum stmt {
 	ST_SEGMENT_END,
 	ST_PRIOR,
 	ST_ROBOTS_GET,
+	ST_PARENT,
 	ST_ROBOTS_PUT,
 	ST_FAIL_HOST,
 	ST_EXCLUDE,
@@ -84,6 +85,7 @@ static const char *const stmt_sql[ST__N] = {
 	[ST_CHAIN_STEP] = "SELECT parent_id FROM urls WHERE id=? AND via='redirect'",
 	[ST_QUEUED] = "SELECT id, url, depth, redirect_hops, fetched_at IS NOT NULL, via FROM urls"
 		      " WHERE host_id=? AND state='queued' ORDER BY id LIMIT ?",
+	[ST_PARENT] = "SELECT p.url FROM urls u JOIN urls p ON p.id = u.parent_id WHERE u.id=?",
 	[ST_ROBOTS_GET] = "SELECT fetched_at, expires_at, status, body FROM robots WHERE host_id=?",
 	[ST_ROBOTS_PUT] = "INSERT OR REPLACE INTO robots(host_id, fetched_at, expires_at, status,"
 			  " url, body) VALUES(?,?,?,?,?,?)",
@@ -101,6 +103,7 @@ struct frontier {
 	int disk_full;           /* the last error was SQLITE_FULL */
 	char *prior[4];          /* the strings frontier_prior hands out */
 	void *robots_body;       /* the body frontier_robots_get hands out */
+	char *parent_url;        /* the string frontier_parent_url hands out */
 	char err[512];
 };
 
@@ -418,6 +421,7 @@ void frontier_close(struct frontier **fp)
 	for (int i = 0; i < 4; i++)
 		free(f->prior[i]);
 	free(f->robots_body);
+	free(f->parent_url);
 	free(f->seen);
 	free(f);
 	*fp = NULL;
@@ -876,6 +880,18 @@ int frontier_robots_put(struct frontier *f, int64_t host_id, const struct fronti
 	if (r->body)
 		sqlite3_bind_blob(st, 6, r->body, (int)r->len, SQLITE_STATIC);
 	return run(f, ST_ROBOTS_PUT, "caching a robots.txt");
+}
+
+const char *frontier_parent_url(struct frontier *f, int64_t id)
+{
+	sqlite3_stmt *st = f->st[ST_PARENT];
+	sqlite3_bind_int64(st, 1, id);
+	free(f->parent_url);
+	f->parent_url = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		f->parent_url = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return f->parent_url;
 }
 
 struct segment_rows {

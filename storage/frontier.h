@@ -234,6 +234,10 @@ int frontier_robots_get(struct frontier *f, int64_t host_id, struct frontier_rob
 int frontier_robots_put(struct frontier *f, int64_t host_id, const struct frontier_robots *r,
 			const char *url);
 
+/* The URL of the page where URL id was first found (its parent), or NULL
+ * for a seed; the string is the frontier's, valid until the next call. */
+const char *frontier_parent_url(struct frontier *f, int64_t id);
+
 /* Calls fn for every WARC segment with committed records: its number and
  * the end of the last committed record. */
 int frontier_segments(struct frontier *f,

@@ -683,17 +683,26 @@ void warc_writer_close(struct warc_writer **wp)
 
 /* ---- exchanges ---- */
 
-static int is_te_line(const char *p, const char *end)
+static int has_name(const char *p, const char *end, const char *name)
 {
-	static const char name[] = "transfer-encoding:";
+	size_t n = strlen(name);
 
-	return end - p >= (long)sizeof(name) - 1 &&
-	       strncasecmp(p, name, sizeof(name) - 1) == 0;
+	return (size_t)(end - p) >= n && strncasecmp(p, name, n) == 0;
+}
+
+/* Header fields that no longer describe the body as stored. */
+static int must_rename(const char *p, const char *end, int decoded)
+{
+	return has_name(p, end, "transfer-encoding:") ||
+	       (decoded && (has_name(p, end, "content-encoding:") ||
+			    has_name(p, end, "content-length:")));
 }
 
 /* Copies the response header block into w->http, renaming Transfer-Encoding
- * fields: libcurl has already undone the transfer coding of the body. */
-static int store_http_head(struct warc_writer *w, const char *h, size_t len)
+ * fields (libcurl has already undone the transfer coding of the body) and,
+ * for a decoded body, Content-Encoding and Content-Length. */
+static int store_http_head(struct warc_writer *w, const char *h, size_t len,
+			   int decoded)
 {
 	const char *end = h + len, *line = h;
 
@@ -704,7 +713,7 @@ static int store_http_head(struct warc_writer *w, const char *h, size_t len)
 		const char *nl = memchr(line, '\n', (size_t)(end - line));
 		const char *next = nl ? nl + 1 : end;
 
-		if (line != h && is_te_line(line, end) &&
+		if (line != h && must_rename(line, end, decoded) &&
 		    buf_add(&w->http, TE_PREFIX, sizeof(TE_PREFIX) - 1) < 0)
 			return -1;
 		if (buf_add(&w->http, line, (size_t)(next - line)) < 0)
@@ -870,7 +879,7 @@ static int write_response(struct warc_writer *w, const struct warc_exchange *ex,
 	uint64_t body_len = ex->body ? spool_size(ex->body) : 0;
 	struct warc_ref ref;
 
-	if (store_http_head(w, ex->resp_head, ex->resp_head_len) < 0 ||
+	if (store_http_head(w, ex->resp_head, ex->resp_head_len, ex->body_decoded) < 0 ||
 	    response_digests(w, ex->body, digest, res->payload_digest) < 0)
 		return -1;
 	if (ex->not_modified)

@@ -9,9 +9,10 @@
  *
  * For each fetch we write a `request` record and a `response` record whose
  * block is the HTTP response header block followed by the body as the
- * server sent it (content coding kept, chunked transfer coding removed; a
- * Transfer-Encoding header is renamed X-Crawler-Transfer-Encoding so the
- * stored message stays self-consistent).  WARC-Block-Digest and
+ * server sent it, chunked transfer coding removed (a Transfer-Encoding
+ * header is renamed X-Crawler-Transfer-Encoding so the stored message stays
+ * self-consistent); a body decoded from its content coding likewise has its
+ * Content-Encoding and Content-Length headers renamed.  WARC-Block-Digest and
  * WARC-Payload-Digest are "sha1:" + base32 (RFC 4648) of the block and of the
  * body.
  *
@@ -74,6 +75,9 @@ struct warc_exchange {
 				   * response only, ending with its empty line */
 	size_t resp_head_len;
 	struct spool *body;       /* the payload as received, or NULL if none */
+	int body_decoded;         /* the body was content-coded and is stored
+				   * decoded: Content-Encoding and Content-Length
+				   * are renamed X-Crawler-... like Transfer-Encoding */
 	const struct warc_ref *not_modified; /* set for a 304 answering a
 					      * conditional request */
 };
