@@ -106,6 +106,13 @@ static const struct opt_row rows[] = {
 	{ .name = "throttle-target", .arg = "N", .type = OPT_LONG, AT(throttle_target),
 	  .cmds = OPT_CMD_CRAWL, .min = 1, .max = 1000, .def = "1",
 	  .help = "requests in flight per host that --auto-throttle aims at" },
+	{ .name = "retries", .arg = "N", .type = OPT_LONG, AT(retries),
+	  .cmds = OPT_CMD_CRAWL, .min = 0, .max = 100, .def = "2",
+	  .help = "fetch a URL again up to N times after a connect error, a timeout,"
+		  " a 5xx or a 429, with exponential back-off and jitter" },
+	{ .name = "retry-delay", .arg = "SECONDS", .type = OPT_SECONDS, AT(retry_delay),
+	  .cmds = OPT_CMD_CRAWL, .min = 0, .max = 86400, .def = "1",
+	  .help = "first back-off of --retries (doubling; a Retry-After asks for longer)" },
 	{ .name = "pause-after", .arg = "N", .type = OPT_LONG, AT(pause_after),
 	  .cmds = OPT_CMD_CRAWL, .min = 0, .max = 1000000, .def = "5",
 	  .help = "pause a host after N failures in a row (no answer or 5xx); 0: never" },

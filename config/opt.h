@@ -56,6 +56,8 @@ struct opt_config {
 	long per_ip;                 /* --per-ip N transfers per address, default 0 = no cap */
 	int auto_throttle;           /* --auto-throttle: delays from latency, 429 and 503 */
 	long throttle_target;        /* --throttle-target requests in flight per host, default 1 */
+	long retries;                /* --retries N, default 2 */
+	double retry_delay;          /* --retry-delay SECONDS, first back-off, default 1 */
 	long pause_after;            /* --pause-after N failures in a row, default 5 */
 	double pause;                /* --pause SECONDS, first pause, default 30 */
 	int robots;                  /* --robots: obey robots.txt, default on */

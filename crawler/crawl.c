@@ -39,6 +39,7 @@
 #define SPOOL_MEMORY (1u << 20) /* body bytes per transfer kept in memory */
 #define DEDUP_MIN 1024          /* smaller payloads are always stored in full */
 #define ROBOTS_REDIRECTS 5      /* hops followed to a robots.txt (RFC 9309) */
+#define ROBOTS_MIN_USE 60.0     /* seconds fetched rules serve at least */
 
 enum stop {
 	RUNNING,
@@ -63,7 +64,8 @@ struct crawl {
 	struct payloads *payloads;   /* stored payloads, with --dedup */
 	int64_t run_id;
 	struct loop_timer wake_timer, commit_timer, progress_timer;
-	struct loop_timer budget_timer, grace_timer;
+	struct loop_timer budget_timer, grace_timer, retry_timer;
+	double retry_due;            /* wall clock of the next retry due, or 0 */
 	enum stop stop;
 	int exit_code;
 	const char *end_reason;      /* runs.end_reason */
@@ -193,7 +195,8 @@ static int load_admitted(struct crawl *c)
 		return 0;
 	if (frontier_host_admitted(c->fr, add_admitted, c))
 		return db_error(c);
-	qsort(c->admitted, c->n_admitted, sizeof *c->admitted, cmp_admitted);
+	if (c->n_admitted)
+		qsort(c->admitted, c->n_admitted, sizeof *c->admitted, cmp_admitted);
 	return c->exit_code == CRAWL_EXIT_DONE ? 0 : -1;
 }
 
@@ -553,6 +556,41 @@ static void run_archive(void *ctx, void *job)
 }
 
 /* On the parse thread: links and metadata, then the extraction rules. */
+/* ---- retries ---- */
+
+/* Wakes the loop when the earliest pending retry comes due. */
+static void arm_retry(struct crawl *c, double due)
+{
+	if (c->retry_due && c->retry_due <= due)
+		return;
+	c->retry_due = due;
+	loop_timer_at(c->loop, &c->retry_timer, loop_now(c->loop) + (due - loop_wall()));
+}
+
+/* A failed attempt that may be retried goes back to the queue with a
+ * not-before time: exponential back-off with jitter (half to one and a
+ * half times), at least what a Retry-After asked for.  The wait holds no
+ * transfer slot, and lives in the frontier, so it survives a restart. */
+static int retry_later(struct crawl *c, const struct transfer *t, double retry_after,
+		       struct frontier_fetch *r)
+{
+	if (t->url.retries >= c->cfg->retries || t->url.robots_for)
+		return 0;
+	int shift = t->url.retries < 20 ? t->url.retries : 20;
+	double backoff = c->cfg->retry_delay * (double)(1u << shift);
+	if (backoff > c->cfg->max_delay)
+		backoff = c->cfg->max_delay;
+	backoff *= 0.5 + (double)random() / RAND_MAX;
+	r->retry_at = loop_wall() + (backoff > retry_after ? backoff : retry_after);
+	arm_retry(c, r->retry_at);
+	return 1;
+}
+
+static int retryable_status(long status)
+{
+	return status == 429 || status >= 500;
+}
+
 /* ---- sitemaps ---- */
 
 struct spool_reader {
@@ -706,6 +744,8 @@ static void record_response(struct crawl *c, struct job *j, struct frontier_fetc
 		r->state = "failed";
 		r->error = "http";
 		r->error_detail = detail;
+		if (retryable_status(j->status))
+			retry_later(c, j->t, j->retry_after, r);
 	} else if (j->status >= 300) {
 		handle_redirect(c, j->t, j->status, r);
 	} else if (j->parsed && j->t->url.sitemap) {
@@ -722,7 +762,9 @@ static void finish_fetch(struct crawl *c, struct transfer *t, struct frontier_fe
 {
 	if (frontier_finish(c->fr, r))
 		db_error(c);
-	if (!strcmp(r->state, "done"))
+	if (r->retry_at > 0)
+		c->stats.queued++;
+	else if (!strcmp(r->state, "done"))
 		c->stats.done++;
 	else
 		c->stats.failed++;
@@ -1015,14 +1057,15 @@ static int robots_from_cache(struct crawl *c, struct host *h)
 		db_error(c);
 		return 0;
 	}
-	if (!found || r.expires_at <= loop_wall() || !r.status || r.status >= 500)
+	double expires = r.fetched_at + c->cfg->robots_ttl;
+	if (!found || expires <= loop_wall() || !r.status || r.status >= 500)
 		return 0;
 	struct robots *rules = robots_for_answer(c, r.status, r.body, r.len);
 	if (!rules) {
 		fatal(c, "out of memory");
 		return 0;
 	}
-	robots_apply(c, h, rules, r.expires_at, r.status);
+	robots_apply(c, h, rules, expires, r.status);
 	return 1;
 }
 
@@ -1143,7 +1186,10 @@ static void robots_fetched(struct crawl *c, struct transfer *t, CURLcode rc)
 					 status, body, len};
 	if (frontier_robots_put(c->fr, h->id, &cached, t->url.url))
 		db_error(c);
-	robots_apply(c, h, rules, cached.expires_at, status);
+	/* rules just fetched serve this run for at least a minute, so a short
+	 * --robots-ttl cannot make them expire before they are used */
+	robots_apply(c, h, rules, now + (c->cfg->robots_ttl > ROBOTS_MIN_USE ?
+					 c->cfg->robots_ttl : ROBOTS_MIN_USE), status);
 done:
 	free(copy);
 	fetcher_release(c->fetcher, t);
@@ -1201,19 +1247,21 @@ static void on_fetched(void *ctx, struct transfer *t, CURLcode rc)
 	char detail[CURL_ERROR_SIZE + 32];
 	r.error_detail = rc == CURLE_OK ? "out of memory"
 			 : fetch_error_detail(t, rc, detail, sizeof detail);
+	if (!strcmp(r.error, "connect") || !strcmp(r.error, "timeout"))
+		retry_later(c, t, 0, &r);
 	finish_fetch(c, t, &r);
 }
 
 /* ---- scheduling ---- */
 
-static void load_window_row(void *ctx, int64_t id, const char *url, int depth,
-			    int redirect_hops, int fetched_before, const char *via)
+static void load_window_row(void *ctx, const struct frontier_queued_url *q)
 {
 	struct crawl *c = ((void **)ctx)[0];
 	struct host *h = ((void **)ctx)[1];
-	struct sched_url u = {.id = id, .url = (char *)url, .depth = depth,
-			      .redirect_hops = redirect_hops, .revisit = fetched_before,
-			      .sitemap = via && !strcmp(via, "sitemap")};
+	struct sched_url u = {.id = q->id, .url = (char *)q->url, .depth = q->depth,
+			      .redirect_hops = q->redirect_hops, .revisit = q->fetched_before,
+			      .sitemap = q->via && !strcmp(q->via, "sitemap"),
+			      .retries = q->retries};
 	if (sched_push(c->sched, h, &u))
 		fatal(c, "out of memory");
 }
@@ -1222,7 +1270,7 @@ static void load_window(struct crawl *c, struct host *h)
 {
 	void *ctx[2] = {c, h};
 	h->db_more = 0;
-	long n = frontier_queued(c->fr, h->id, WINDOW, load_window_row, ctx);
+	long n = frontier_queued(c->fr, h->id, loop_wall(), WINDOW, load_window_row, ctx);
 	if (n < 0)
 		db_error(c);
 	else if (n == WINDOW)
@@ -1253,6 +1301,7 @@ static void start_transfer(struct crawl *c, struct host *h)
 		return;
 	if (robots_excluded(c, h, &u)) {
 		free(u.url);
+		sched_update(c->sched, h); /* popped to start a transfer that never began */
 		return;
 	}
 	if (frontier_lease(c->fr, u.id)) {
@@ -1322,6 +1371,29 @@ static void fill(struct crawl *c)
 static void on_wake(void *ctx)
 {
 	(void)ctx; /* only ends the wait; the loop then calls fill() */
+}
+
+/* Retries come due: their hosts reload their windows from the frontier. */
+static void due_host(void *ctx, int64_t host_id, const char *origin)
+{
+	struct crawl *c = ctx;
+	struct host *h = host_for_origin(c, origin, strlen(origin));
+	if (h)
+		sched_more_in_db(c->sched, h);
+}
+
+static void on_retry_timer(void *ctx)
+{
+	struct crawl *c = ctx;
+	double now = loop_wall();
+	c->retry_due = 0;
+	if (frontier_due_hosts(c->fr, now, due_host, c))
+		db_error(c);
+	double next = frontier_next_retry(c->fr, now);
+	if (next < 0)
+		db_error(c);
+	else if (next > 0)
+		arm_retry(c, next);
 }
 
 static void on_budget_timer(void *ctx)
@@ -1420,7 +1492,8 @@ static int finished(struct crawl *c)
 	if (c->stop == STOP_ABORT)
 		return 1;
 	if (fetcher_inflight(c->fetcher) || dns_pending(c->dns) ||
-	    work_pending(c->archiver) || work_pending(c->parser))
+	    work_pending(c->archiver) || work_pending(c->parser) ||
+	    (c->retry_due && c->stop == RUNNING))
 		return 0;
 	return c->stop != RUNNING || !sched_busy(c->sched);
 }
@@ -1588,10 +1661,17 @@ static void add_queued_host(void *ctx, int64_t host_id, const char *origin)
 
 /* ---- setup and teardown ---- */
 
-static int compile_rules(struct crawl *c)
+/* The extraction rules and the scope's patterns: a bad one is a usage
+ * error before anything is written. */
+static int compile_patterns(struct crawl *c)
 {
 	const struct opt_strlist *rules = &c->cfg->extract, *limits = &c->cfg->extract_url;
 	char *err = NULL;
+	if (!(c->scope = scope_new(c->cfg, &err))) {
+		fprintf(stderr, "crawler: %s\n", err ? err : "out of memory");
+		free(err);
+		return -1;
+	}
 	if (!rules->n && !limits->n)
 		return 0;
 	c->rules = extract_rules_new((const char *const *)rules->items, rules->n,
@@ -1724,10 +1804,6 @@ static int open_parts(struct crawl *c)
 	const struct opt_config *cfg = c->cfg;
 	char *err = NULL, db_path[4096];
 	snprintf(db_path, sizeof db_path, "%s/crawl.db", cfg->dir);
-	if (!(c->scope = scope_new(cfg, &err))) {
-		c->exit_code = CRAWL_EXIT_USAGE;
-		goto failed;
-	}
 	if (!(c->seed_hosts = strmap_new()) || !(c->loop = loop_new()) ||
 	    !(c->sched = sched_new((int)cfg->per_host, (int)cfg->per_ip, cfg->delay, WINDOW)) ||
 	    !(c->progress = progress_new(cfg))) {
@@ -1817,12 +1893,18 @@ static int start_run(struct crawl *c, const struct seeds *seeds)
 		return -1;
 	c->wake_timer = (struct loop_timer){.fn = on_wake, .ctx = c};
 	c->budget_timer = (struct loop_timer){.fn = on_budget_timer, .ctx = c};
+	c->retry_timer = (struct loop_timer){.fn = on_retry_timer, .ctx = c};
 	c->grace_timer = (struct loop_timer){.fn = on_grace_timer, .ctx = c};
 	c->commit_timer = (struct loop_timer){.fn = on_commit_timer, .ctx = c};
 	c->progress_timer = (struct loop_timer){.fn = on_progress_timer, .ctx = c};
 	c->stats.t0 = loop_now(c->loop);
 	if (c->cfg->max_time > 0)
 		loop_timer_at(c->loop, &c->budget_timer, c->stats.t0 + c->cfg->max_time);
+	double retry = frontier_next_retry(c->fr, loop_wall());
+	if (retry < 0)
+		return db_error(c);
+	if (retry > 0)
+		arm_retry(c, retry);
 	if (watch_signals(c))
 		return fatal(c, "signals: %s", strerror(errno));
 	return 0;
@@ -1867,6 +1949,7 @@ static void close_parts(struct crawl *c)
 		loop_timer_cancel(c->loop, &c->progress_timer);
 		loop_timer_cancel(c->loop, &c->budget_timer);
 		loop_timer_cancel(c->loop, &c->grace_timer);
+		loop_timer_cancel(c->loop, &c->retry_timer);
 	}
 	/* the workers finish first: the archiver writes the archive, and what
 	 * it finishes may go on to the parser */
@@ -1904,10 +1987,11 @@ int crawl_run(const struct opt_config *cfg)
 {
 	struct crawl c = {.cfg = cfg, .lock_fd = -1, .signal_fd = -1};
 	struct seeds seeds = {0};
-	if (check_options(cfg) || collect_seeds(cfg, &seeds) || compile_rules(&c) ||
+	if (check_options(cfg) || collect_seeds(cfg, &seeds) || compile_patterns(&c) ||
 	    make_dir(cfg->dir)) {
 		seeds_free(&seeds);
 		extract_rules_free(&c.rules);
+		scope_free(&c.scope);
 		return CRAWL_EXIT_USAGE;
 	}
 	set_robots_product(&c);

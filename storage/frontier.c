@@ -11,7 +11,7 @@
 
 #include "schema_sql.h"
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 
 /* Dedup table entry.  Ids are stored in 32 bits: a crawl database holds
  * fewer than 4 billion URLs. */
@@ -30,6 +30,7 @@ enum stmt {
 	ST_LEASE,
 	ST_FINISH,
 	ST_FINISH_SAME,
+	ST_RETRY,
 	ST_FETCH_ADD,
 	ST_SEGMENT_END,
 	ST_PRIOR,
@@ -63,6 +64,8 @@ static const char *const stmt_sql[ST__N] = {
 		      " warc_length=?, payload_digest=?, warc_request_length=?,"
 		      " extracted=?, etag=?, last_modified=?, fetch_id=?, robots_meta=?"
 		      " WHERE id=?",
+	[ST_RETRY] = "UPDATE urls SET state='queued', retries=retries+1, retry_at=?,"
+		     " fetched_at=?, status=?, error=?, error_detail=?, fetch_id=? WHERE id=?",
 	[ST_FINISH_SAME] = "UPDATE urls SET state='done', fetched_at=?, error=NULL,"
 			   " error_detail=?, fetch_id=? WHERE id=?",
 	[ST_FETCH_ADD] = "INSERT INTO fetches(url_id, run_id, fetched_at, status, error,"
@@ -83,8 +86,10 @@ static const char *const stmt_sql[ST__N] = {
 	[ST_REDIRECT] = "INSERT INTO redirects(from_id, to_id, status, location, at)"
 			" VALUES(?,?,?,?,?)",
 	[ST_CHAIN_STEP] = "SELECT parent_id FROM urls WHERE id=? AND via='redirect'",
-	[ST_QUEUED] = "SELECT id, url, depth, redirect_hops, fetched_at IS NOT NULL, via FROM urls"
-		      " WHERE host_id=? AND state='queued' ORDER BY id LIMIT ?",
+	[ST_QUEUED] = "SELECT id, url, depth, redirect_hops, fetched_at IS NOT NULL, via, retries"
+		      " FROM urls"
+		      " WHERE host_id=? AND state='queued' AND (retry_at IS NULL OR retry_at <= ?)"
+		      " ORDER BY id LIMIT ?",
 	[ST_PARENT] = "SELECT p.url FROM urls u JOIN urls p ON p.id = u.parent_id WHERE u.id=?",
 	[ST_ROBOTS_GET] = "SELECT fetched_at, expires_at, status, body FROM robots WHERE host_id=?",
 	[ST_ROBOTS_PUT] = "INSERT OR REPLACE INTO robots(host_id, fetched_at, expires_at, status,"
@@ -269,6 +274,8 @@ static const struct column {
 	{3, "runs", "end_reason", "TEXT"},
 	{4, "urls", "robots_meta", "TEXT"},
 	{4, "urls", "lastmod", "TEXT"},
+	{5, "urls", "retries", "INTEGER NOT NULL DEFAULT 0"},
+	{5, "urls", "retry_at", "REAL"},
 };
 
 /* What an upgrade to a version fills in, after its columns exist. */
@@ -576,19 +583,26 @@ int frontier_discover(struct frontier *f, const struct frontier_url *u,
 	return revive_url(f, u, s);
 }
 
-long frontier_queued(struct frontier *f, int64_t host_id, long limit,
+long frontier_queued(struct frontier *f, int64_t host_id, double now, long limit,
 		     frontier_queued_fn fn, void *ctx)
 {
 	sqlite3_stmt *st = f->st[ST_QUEUED];
 	sqlite3_bind_int64(st, 1, host_id);
-	sqlite3_bind_int64(st, 2, limit);
+	sqlite3_bind_double(st, 2, now);
+	sqlite3_bind_int64(st, 3, limit);
 	long n = 0;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		fn(ctx, sqlite3_column_int64(st, 0),
-		   (const char *)sqlite3_column_text(st, 1),
-		   sqlite3_column_int(st, 2), sqlite3_column_int(st, 3),
-		   sqlite3_column_int(st, 4), (const char *)sqlite3_column_text(st, 5));
+		struct frontier_queued_url u = {
+			.id = sqlite3_column_int64(st, 0),
+			.url = (const char *)sqlite3_column_text(st, 1),
+			.depth = sqlite3_column_int(st, 2),
+			.redirect_hops = sqlite3_column_int(st, 3),
+			.fetched_before = sqlite3_column_int(st, 4),
+			.via = (const char *)sqlite3_column_text(st, 5),
+			.retries = sqlite3_column_int(st, 6),
+		};
+		fn(ctx, &u);
 		n++;
 	}
 	sqlite3_reset(st);
@@ -619,6 +633,33 @@ static void host_row(sqlite3_stmt *st, void *ctx)
 	struct host_rows *h = ctx;
 	h->fn(h->ctx, sqlite3_column_int64(st, 0),
 	      (const char *)sqlite3_column_text(st, 1));
+}
+
+double frontier_next_retry(struct frontier *f, double now)
+{
+	sqlite3_stmt *st;
+	double when = 0;
+	if (sqlite3_prepare_v2(f->db, "SELECT min(retry_at) FROM urls WHERE state='queued'"
+			       " AND retry_at > ?", -1, &st, NULL) != SQLITE_OK)
+		return db_fail(f, "looking for retries");
+	sqlite3_bind_double(st, 1, now);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		when = sqlite3_column_double(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? when : db_fail(f, "looking for retries");
+}
+
+int frontier_due_hosts(struct frontier *f, double now,
+		       void (*fn)(void *ctx, int64_t host_id, const char *origin),
+		       void *ctx)
+{
+	struct host_rows h = {fn, ctx};
+	char sql[256];
+	snprintf(sql, sizeof sql,
+		 "SELECT id, origin FROM hosts WHERE id IN (SELECT DISTINCT host_id FROM urls"
+		 " WHERE state='queued' AND retry_at IS NOT NULL AND retry_at <= %.6f)", now);
+	return each_row(f, sql, host_row, &h);
 }
 
 int frontier_queued_hosts(struct frontier *f,
@@ -738,6 +779,19 @@ static int finish_same(struct frontier *f, const struct frontier_fetch *r,
 	return run(f, ST_FINISH_SAME, "recording a fetch");
 }
 
+static int retry_url(struct frontier *f, const struct frontier_fetch *r, int64_t fetch_id)
+{
+	sqlite3_stmt *st = f->st[ST_RETRY];
+	sqlite3_bind_double(st, 1, r->retry_at);
+	sqlite3_bind_double(st, 2, r->fetched_at);
+	bind_length(st, 3, r->status ? r->status : -1);
+	bind_text(st, 4, r->error);
+	bind_text(st, 5, r->error_detail);
+	sqlite3_bind_int64(st, 6, fetch_id);
+	sqlite3_bind_int64(st, 7, r->id);
+	return run(f, ST_RETRY, "queueing a retry");
+}
+
 static int finish_url(struct frontier *f, const struct frontier_fetch *r,
 		      int64_t fetch_id)
 {
@@ -773,6 +827,8 @@ int frontier_finish(struct frontier *f, const struct frontier_fetch *r)
 	if (fetch_id < 0 || (r->has_record &&
 			     frontier_segment_end(f, r->warc_segment, r->warc_offset + r->warc_length)))
 		return -1;
+	if (r->retry_at > 0)
+		return retry_url(f, r, fetch_id);
 	return r->not_modified ? finish_same(f, r, fetch_id) : finish_url(f, r, fetch_id);
 }
 

@@ -99,6 +99,8 @@ struct frontier_fetch {
 	const char *etag;         /* validators of the response, or NULL */
 	const char *last_modified;
 	const char *robots_meta;  /* "noindex,nofollow"... from meta and X-Robots-Tag */
+	double retry_at;          /* > 0: the attempt failed and the URL is queued
+				   * again, not to be fetched before this time */
 };
 
 /* How hard the database syncs its commits (--fsync). */
@@ -160,14 +162,33 @@ int frontier_discover(struct frontier *f, const struct frontier_url *u,
  * front of the database. */
 int frontier_seen(const struct frontier *f, uint64_t hash, int64_t *id);
 
-/* Calls fn for up to `limit` queued URLs of host_id in id order.  Returns the
- * number delivered, or -1.  A URL stays queued until frontier_lease, so the
- * caller loads a host's next window only once it has leased the last one. */
-typedef void (*frontier_queued_fn)(void *ctx, int64_t id, const char *url,
-				   int depth, int redirect_hops, int fetched_before,
-				   const char *via);
-long frontier_queued(struct frontier *f, int64_t host_id, long limit,
+/* A queued URL as frontier_queued delivers it (strings valid during the
+ * call). */
+struct frontier_queued_url {
+	int64_t id;
+	const char *url;
+	int depth, redirect_hops;
+	int fetched_before;  /* a revisit: validators may exist */
+	const char *via;
+	int retries;         /* attempts already retried */
+};
+
+/* Calls fn for up to `limit` queued URLs of host_id in id order, leaving
+ * out retries not due by `now` (wall clock).  Returns the number delivered,
+ * or -1.  A URL stays queued until frontier_lease, so the caller loads a
+ * host's next window only once it has leased the last one. */
+typedef void (*frontier_queued_fn)(void *ctx, const struct frontier_queued_url *u);
+long frontier_queued(struct frontier *f, int64_t host_id, double now, long limit,
 		     frontier_queued_fn fn, void *ctx);
+
+/* The earliest time a queued retry comes due after `now`, or 0 when none
+ * waits.  -1 on error. */
+double frontier_next_retry(struct frontier *f, double now);
+
+/* Calls fn(ctx, host_id, origin) for every host with retries due by now. */
+int frontier_due_hosts(struct frontier *f, double now,
+		       void (*fn)(void *ctx, int64_t host_id, const char *origin),
+		       void *ctx);
 
 /* Calls fn(ctx, host_id, n) with the number of URLs of each host that were
  * not skipped (for --max-pages-per-host). */

@@ -55,7 +55,9 @@ CREATE TABLE IF NOT EXISTS urls (
   fetch_id       INTEGER,            -- its latest row in fetches
   robots_meta    TEXT,               -- noindex / nofollow from <meta name=robots>
                                      -- and X-Robots-Tag, comma-separated
-  lastmod        TEXT                -- <lastmod> of the sitemap that listed it
+  lastmod        TEXT,               -- <lastmod> of the sitemap that listed it
+  retries        INTEGER NOT NULL DEFAULT 0, -- attempts that failed and were retried
+  retry_at       REAL                -- queued for a retry: not before this time
 );
 CREATE INDEX IF NOT EXISTS urls_hash ON urls(hash);
 CREATE INDEX IF NOT EXISTS urls_queued ON urls(host_id, id) WHERE state = 'queued';

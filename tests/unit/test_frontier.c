@@ -25,8 +25,7 @@ static int64_t add(struct frontier *f, const char *url, int64_t host,
 	return id;
 }
 
-static void count_row(void *ctx, int64_t id, const char *url, int depth, int hops,
-		      int fetched_before, const char *via)
+static void count_row(void *ctx, const struct frontier_queued_url *u)
 {
 	(*(int *)ctx)++;
 }
@@ -60,13 +59,13 @@ static void test_dedup_and_revive(struct frontier *f, int64_t host)
 static void test_queue_and_leases(struct frontier *f, int64_t host)
 {
 	int n = 0;
-	CHECK(frontier_queued(f, host, 10, count_row, &n) == 2); /* a and b */
+	CHECK(frontier_queued(f, host, 1e18, 10, count_row, &n) == 2); /* a and b */
 	CHECK(n == 2);
 	int64_t id = -1;
 	CHECK(frontier_seen(f, url_hash("http://h/a", 10), &id) == FRONTIER_QUEUE);
 	CHECK(frontier_lease(f, id) == 0);
 	n = 0;
-	CHECK(frontier_queued(f, host, 10, count_row, &n) == 1); /* a is leased */
+	CHECK(frontier_queued(f, host, 1e18, 10, count_row, &n) == 1); /* a is leased */
 }
 
 static int has_column(const char *db_path, const char *column)
