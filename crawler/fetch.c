@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode.h"
 #include "html.h"
 #include "loop.h"
 #include "spool.h"
@@ -61,29 +62,63 @@ static void on_body_start(struct transfer *t)
 	curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &ctype);
 	t->is_html = status >= 200 && status < 300 && ctype &&
 		     html_content_type_parse(ctype, t->charset, sizeof t->charset);
-	struct curl_header *coding;
-	t->decoded = t->opt->compression &&
-		     curl_easy_header(t->easy, "Content-Encoding", 0, CURLH_HEADER, -1,
-				      &coding) == CURLHE_OK &&
-		     strcasecmp(coding->value, "identity") != 0;
+}
+
+/* The body's content coding, once its first bytes arrive: a coding we
+ * decode gets a decoder; one we do not know is stored as it came, and is
+ * not parsed. */
+static int start_decoding(struct transfer *t)
+{
+	struct curl_header *h;
+	if (!t->opt->compression ||
+	    curl_easy_header(t->easy, "Content-Encoding", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+		return 0;
+	enum decode_coding coding = decode_coding_parse(h->value);
+	if (coding == DECODE_IDENTITY)
+		return 0;
+	if (coding == DECODE_UNKNOWN) {
+		t->is_html = 0;
+		return 0;
+	}
+	if (!(t->decoder = decoder_new(coding))) {
+		t->spool_errno = ENOMEM;
+		return -1;
+	}
+	t->decoded = 1;
+	return 0;
+}
+
+/* Decoded bytes go to the spool, counted against max_size. */
+static int keep_body(void *ud, const void *data, size_t len)
+{
+	struct transfer *t = ud;
+	if (t->opt->max_size > 0 && t->received + len > (uint64_t)t->opt->max_size) {
+		t->too_large = 1;
+		return 1;
+	}
+	if (spool_write(t->body, data, len)) {
+		t->spool_errno = errno;
+		return 1;
+	}
+	t->received += len;
+	return 0;
 }
 
 static size_t on_body(char *data, size_t size, size_t n, void *ud)
 {
 	struct transfer *t = ud;
 	size_t len = size * n;
-	if (!t->body_seen)
+	if (!t->body_seen) {
 		on_body_start(t);
-	if (t->opt->max_size > 0 && t->received + len > (uint64_t)t->opt->max_size) {
-		t->too_large = 1;
-		return 0;
+		if (start_decoding(t))
+			return 0;
 	}
-	if (spool_write(t->body, data, len)) {
-		t->spool_errno = errno;
-		return 0;
-	}
-	t->received += len;
-	return len;
+	if (!t->decoder)
+		return keep_body(t, data, len) ? 0 : len;
+	int rc = decoder_feed(t->decoder, data, len, keep_body, t);
+	if (rc < 0)
+		t->decode_error = 1;
+	return rc ? 0 : len;
 }
 
 static size_t on_header(char *data, size_t size, size_t n, void *ud)
@@ -164,6 +199,7 @@ void fetcher_release(struct fetcher *f, struct transfer *t)
 	t->url.url = NULL;
 	curl_slist_free_all(t->cond_headers);
 	t->cond_headers = NULL;
+	decoder_free(&t->decoder);
 	t->state = TRANSFER_IDLE;
 	t->next_free = f->free_list;
 	f->free_list = t;
@@ -182,6 +218,10 @@ static void check_done(struct fetcher *f)
 		curl_multi_remove_handle(f->multi, msg->easy_handle);
 		if (!t->body_seen) /* an empty body is still a page */
 			on_body_start(t);
+		if (rc == CURLE_OK && t->decoder && decoder_finish(t->decoder)) {
+			t->decode_error = 1; /* the coded stream was cut short */
+			rc = CURLE_BAD_CONTENT_ENCODING;
+		}
 		f->inflight--;
 		t->state = TRANSFER_DONE;
 		f->done(f->done_ctx, t, rc);
@@ -230,6 +270,7 @@ static void free_transfer(struct transfer *t)
 	free(t->head.data);
 	free(t->url.url);
 	curl_slist_free_all(t->cond_headers);
+	decoder_free(&t->decoder);
 	free(t);
 }
 
@@ -275,9 +316,10 @@ static void set_fixed_options(struct fetcher *f, struct transfer *t)
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	/* "" asks for every coding libcurl decodes; NULL asks for none and
-	 * leaves any body as it came */
-	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, f->opt.compression ? "" : NULL);
+	/* we decode (and check) bodies ourselves: libcurl only asks */
+	curl_easy_setopt(e, CURLOPT_HTTP_CONTENT_DECODING, 0L);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING,
+			 f->opt.compression ? "gzip, deflate, br, zstd" : NULL);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, f->opt.http11 ? (long)CURL_HTTP_VERSION_1_1
 								 : (long)CURL_HTTP_VERSION_2TLS);
 	if (f->opt.read_timeout_s > 0) {
@@ -404,6 +446,7 @@ int fetcher_start(struct fetcher *f, struct host *h, struct sched_url *u,
 	t->url = *u;
 	t->request.len = t->head.len = 0;
 	t->body_seen = t->is_html = t->too_large = t->spool_errno = t->decoded = 0;
+	t->decode_error = 0;
 	t->charset[0] = 0;
 	t->received = 0;
 	t->errbuf[0] = 0;
@@ -465,6 +508,8 @@ const char *fetch_error_class(const struct transfer *t, CURLcode rc)
 {
 	if (t->too_large)
 		return "too_large";
+	if (t->decode_error)
+		return "decode";
 	switch (rc) {
 	case CURLE_FILESIZE_EXCEEDED:
 		return "too_large";

@@ -6,7 +6,10 @@
  * A transfer captures what the WARC needs: the request header block as sent,
  * the response header block as received, and the body streamed into a spool
  * (memory up to a bound, then a temporary file), and notes whether the body
- * is HTML to parse and in which charset.  Bodies over max_size are aborted.
+ * is HTML to parse and in which charset.  A content-coded body (gzip,
+ * deflate, br, zstd) is decoded on the way to the spool by parsers/decode,
+ * which also tells a cut-short stream from a complete one.  Bodies over
+ * max_size (decoded) are aborted.
  *
  * Ownership: the fetcher owns transfers; a finished transfer is lent to the
  * done callback, which gives it back with fetcher_release when it is done
@@ -72,6 +75,8 @@ struct transfer {
 	char charset[64];         /* from Content-Type, "" when none */
 	int too_large;            /* body or header over its cap: aborted */
 	int decoded;              /* the body arrived content-coded and was decoded */
+	struct decoder *decoder;  /* decodes the body as it arrives, or NULL */
+	int decode_error;         /* the coded body was corrupt or cut short */
 	int spool_errno;          /* writing the spool failed */
 	uint64_t received;
 	struct curl_slist *cond_headers; /* the headers of a conditional request */
