@@ -581,6 +581,8 @@ static int retry_later(struct crawl *c, const struct transfer *t, double retry_a
 	if (backoff > c->cfg->max_delay)
 		backoff = c->cfg->max_delay;
 	backoff *= 0.5 + (double)random() / RAND_MAX;
+	if (retry_after > c->cfg->max_delay)
+		retry_after = c->cfg->max_delay;
 	r->retry_at = loop_wall() + (backoff > retry_after ? backoff : retry_after);
 	arm_retry(c, r->retry_at);
 	return 1;
@@ -888,13 +890,17 @@ static void throttle(struct crawl *c, struct host *h, long status, double latenc
 
 /* Consecutive failures (no answer, or 5xx) pause a host, each pause in a
  * row twice as long as the last; while paused its URLs wait in the queue.
- * The first request after a pause probes: one more failure pauses again. */
+ * The first request after a pause probes: one more failure pauses again.
+ * Failures that arrive during a pause were sent before it and are not
+ * probes. */
 static void breaker(struct crawl *c, struct host *h, int failed)
 {
 	if (!failed) {
 		h->failures = h->pauses = 0;
 		return;
 	}
+	if (loop_now(c->loop) < h->paused_until)
+		return;
 	if (!c->cfg->pause_after || (!h->pauses && ++h->failures < c->cfg->pause_after))
 		return;
 	double pause = c->cfg->pause * (double)(1u << (h->pauses < 5 ? h->pauses : 5));
@@ -1116,6 +1122,16 @@ static int robots_ready(struct crawl *c, struct host *h)
 	return 1;
 }
 
+/* Takes what fits of each chunk, then stops the replay. */
+static int take_prefix(void *ctx, const void *buf, size_t len)
+{
+	struct capbuf *b = ctx;
+	size_t n = b->cap - b->len < len ? b->cap - b->len : len;
+	memcpy(b->data + b->len, buf, n);
+	b->len += n;
+	return b->len == b->cap;
+}
+
 /* Up to ROBOTS_MAX_BYTES of a body, in memory: the spool's own bytes, or
  * a copy in *copy (the caller frees it) when the body went to disk. */
 static int robots_body(struct transfer *t, const void **body, size_t *len, char **copy)
@@ -1129,7 +1145,7 @@ static int robots_body(struct transfer *t, const void **body, size_t *len, char 
 	struct capbuf b = {.cap = ROBOTS_MAX_BYTES, .max = ROBOTS_MAX_BYTES};
 	if (!(b.data = malloc(b.cap)))
 		return -1;
-	spool_each(t->body, append_body, &b); /* stops at the limit: the rest is ignored */
+	spool_each(t->body, take_prefix, &b); /* what follows the limit is ignored */
 	*body = *copy = b.data;
 	*len = b.len;
 	return 0;
