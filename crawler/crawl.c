@@ -71,6 +71,8 @@ struct crawl {
 	const char *end_reason;      /* runs.end_reason */
 	char robots_product[64];     /* our product token, for robots.txt groups */
 	struct strmap *seed_hosts;   /* host names of the seeds: --user goes there only */
+	enum { LOGIN_NONE, LOGIN_WAIT, LOGIN_SENT, LOGIN_DONE } login;
+	char *login_url;             /* canonical --login-url */
 	struct admitted {            /* URLs per host id at start, by host id */
 		int64_t host_id, n;
 	} *admitted;
@@ -122,6 +124,13 @@ static int fatal(struct crawl *c, const char *fmt, ...)
 	if (c->stop == RUNNING)
 		c->stop = STOP_GRACEFUL;
 	return -1;
+}
+
+/* An error stopped the run; a budget or a signal leaves the work in flight
+ * to finish normally, links and all. */
+static int failing(const struct crawl *c)
+{
+	return c->exit_code == CRAWL_EXIT_FATAL || c->exit_code == CRAWL_EXIT_DISK_FULL;
 }
 
 static int is_disk_full(int err)
@@ -410,7 +419,7 @@ static long queue_links(struct crawl *c, const struct transfer *t,
 			sizeof canon, &len) == URL_OK)
 		url_base_set(&base, canon, len);
 	nofollow_page = nofollow_page && !c->cfg->follow_nofollow;
-	for (size_t i = 0; i < res->n_links && c->exit_code == CRAWL_EXIT_DONE; i++) {
+	for (size_t i = 0; i < res->n_links && !failing(c); i++) {
 		const struct html_link *hl = &res->links[i];
 		struct found_link l = {.url = canon, .depth = t->url.depth + 1,
 				       .parent_id = t->url.id};
@@ -651,7 +660,7 @@ static long queue_entries(struct crawl *c, const struct job *j)
 	const struct transfer *t = j->t;
 	if (url_base_set(&base, t->url.url, strlen(t->url.url)) != URL_OK)
 		return 0;
-	for (size_t at = 0; at < j->entries.len && c->exit_code == CRAWL_EXIT_DONE;) {
+	for (size_t at = 0; at < j->entries.len && !failing(c);) {
 		int is_index = j->entries.data[at++];
 		const char *loc = j->entries.data + at;
 		at += strlen(loc) + 1;
@@ -677,7 +686,7 @@ static void seed_sitemaps(struct crawl *c, struct host *h)
 	if (url_base_set(&base, robots_url, strlen(robots_url)) != URL_OK)
 		return;
 	size_t n = h->robots ? robots_sitemap_count(h->robots) : 0;
-	for (size_t i = 0; i <= n && c->exit_code == CRAWL_EXIT_DONE; i++) {
+	for (size_t i = 0; i <= n && !failing(c); i++) {
 		const char *loc = i < n ? robots_sitemap(h->robots, i) : "/sitemap.xml";
 		struct found_link l = {.url = canon, .via = "sitemap"};
 		if (url_resolve(&base, loc, strlen(loc), canon, sizeof canon, &l.len) == URL_OK)
@@ -1240,6 +1249,147 @@ static int robots_excluded(struct crawl *c, struct host *h, const struct sched_u
 	return 1;
 }
 
+/* ---- cookies and the login step ---- */
+
+/* Feeds a Netscape cookie file to the jar; a missing file is an empty jar. */
+static int load_cookie_file(struct crawl *c, const char *path, int must_exist)
+{
+	FILE *in = fopen(path, "r");
+	if (!in) {
+		if (!must_exist && errno == ENOENT)
+			return 0;
+		return fatal(c, "cookies: %s: %s", path, strerror(errno));
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	int rc = 0;
+	while (rc == 0 && getline(&line, &cap, in) >= 0) {
+		line[strcspn(line, "\r\n")] = 0;
+		/* comments, except the #HttpOnly_ prefix curl and wget write */
+		if (!*line || (*line == '#' && strncmp(line, "#HttpOnly_", 10) != 0))
+			continue;
+		if (fetcher_add_cookie(c->fetcher, line))
+			rc = fatal(c, "cookies: %s: out of memory", path);
+	}
+	free(line);
+	fclose(in);
+	return rc;
+}
+
+struct seed_cookie {
+	struct crawl *c;
+	const char *cookie; /* NAME=VALUE */
+};
+
+/* --cookie NAME=VALUE: a host-only cookie for one seed host. */
+static void cookie_for_seed(void *ctx, const char *host, void *value)
+{
+	struct seed_cookie *sc = ctx;
+	char line[8192];
+	size_t name = strcspn(sc->cookie, "=");
+	(void)value;
+	snprintf(line, sizeof line, "%s\tFALSE\t/\tFALSE\t0\t%.*s\t%s", host, (int)name,
+		 sc->cookie, sc->cookie + name + 1);
+	if (fetcher_add_cookie(sc->c->fetcher, line))
+		fatal(sc->c, "out of memory");
+}
+
+/* The jar the crawl directory keeps, then --load-cookies, then --cookie. */
+static int load_cookies(struct crawl *c)
+{
+	char path[4096];
+	if (!c->cfg->cookies)
+		return 0;
+	snprintf(path, sizeof path, "%s/cookies.txt", c->cfg->dir);
+	if (load_cookie_file(c, path, 0) ||
+	    (c->cfg->load_cookies && load_cookie_file(c, c->cfg->load_cookies, 1)))
+		return -1;
+	for (size_t i = 0; i < c->cfg->cookie.n; i++) {
+		struct seed_cookie sc = {c, c->cfg->cookie.items[i]};
+		strmap_each(c->seed_hosts, cookie_for_seed, &sc);
+	}
+	return c->exit_code == CRAWL_EXIT_DONE ? 0 : -1;
+}
+
+/* Writes the jar whole to a temporary file renamed over path, so a crash
+ * never leaves half a jar. */
+static void write_jar(struct crawl *c, const char *path)
+{
+	char tmp[4200];
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	FILE *out = fopen(tmp, "w");
+	int failed = !out || fetcher_write_cookies(c->fetcher, out);
+	if (out && fclose(out))
+		failed = 1;
+	if (failed || rename(tmp, path)) {
+		fprintf(stderr, "crawler: saving cookies to %s: %s\n", path, strerror(errno));
+		unlink(tmp);
+	}
+}
+
+static void save_cookies(struct crawl *c)
+{
+	char path[4096];
+	if (!c->cfg->cookies)
+		return;
+	snprintf(path, sizeof path, "%s/cookies.txt", c->cfg->dir);
+	write_jar(c, path);
+	if (c->cfg->save_cookies)
+		write_jar(c, c->cfg->save_cookies);
+}
+
+/* --login-url: one POST before anything else, once its host resolves.
+ * Returns 1 while the crawl must wait for it. */
+static int login_step(struct crawl *c)
+{
+	if (c->login == LOGIN_SENT)
+		return 1;
+	struct host *h = host_for(c, c->login_url, strlen(c->login_url));
+	if (!h)
+		return 1;
+	if (h->dns == HOST_DNS_NONE)
+		start_dns(c, h);
+	if (h->dns == HOST_DNS_WAIT || h->dns == HOST_DNS_NONE)
+		return 1;
+	if (h->dns == HOST_DNS_FAILED) {
+		fatal(c, "--login-url %s: %s", c->login_url, h->dns_error);
+		return 1;
+	}
+	struct sched_url u = {.url = strdup(c->login_url), .login = 1};
+	struct fetch_request req = {
+		.post = c->cfg->login_data ? c->cfg->login_data : c->cfg->login_json,
+		.post_type = c->cfg->login_data ? "application/x-www-form-urlencoded"
+						: "application/json",
+	};
+	if (!u.url || fetcher_start(c->fetcher, h, &u, &req)) {
+		fatal(c, "out of memory starting a transfer");
+		return 1;
+	}
+	c->login = LOGIN_SENT;
+	c->stats.inflight++;
+	sched_started(c->sched, h, loop_now(c->loop));
+	return 1;
+}
+
+/* The login answer: 2xx or 3xx goes on (its cookies are in the jar). */
+static void login_done(struct crawl *c, struct transfer *t, CURLcode rc)
+{
+	char detail[CURL_ERROR_SIZE + 32];
+	long status = 0;
+	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (rc != CURLE_OK)
+		fatal(c, "--login-url %s: %s", c->login_url,
+		      fetch_error_detail(t, rc, detail, sizeof detail));
+	else if (status < 200 || status >= 400)
+		fatal(c, "--login-url %s: the server answered HTTP %ld", c->login_url, status);
+	else {
+		c->login = LOGIN_DONE;
+		if (!c->cfg->quiet)
+			fprintf(stderr, "crawler: logged in at %s (HTTP %ld)\n", c->login_url, status);
+	}
+	fetcher_release(c->fetcher, t);
+}
+
 static void on_fetched(void *ctx, struct transfer *t, CURLcode rc)
 {
 	struct crawl *c = ctx;
@@ -1247,6 +1397,10 @@ static void on_fetched(void *ctx, struct transfer *t, CURLcode rc)
 	sched_finished(c->sched, t->host);
 	if (t->url.robots_for) {
 		robots_fetched(c, t, rc);
+		return;
+	}
+	if (t->url.login) {
+		login_done(c, t, rc);
 		return;
 	}
 	if (rc == CURLE_OK && submit_job(c, t) == 0)
@@ -1352,6 +1506,9 @@ static void fill(struct crawl *c)
 {
 	const struct opt_config *cfg = c->cfg;
 	double now = loop_now(c->loop), wake;
+	if (c->login != LOGIN_NONE && c->login != LOGIN_DONE && c->stop == RUNNING &&
+	    login_step(c))
+		return;
 	/* transfers waiting for the worker threads count too: they hold memory */
 	while (c->stop == RUNNING && fetcher_inflight(c->fetcher) < cfg->concurrency &&
 	       work_pending(c->archiver) + work_pending(c->parser) < cfg->concurrency) {
@@ -1605,14 +1762,34 @@ static int collect_seed_file(struct seeds *s, const char *path)
 	return rc;
 }
 
-/* Options that only make sense together. */
-static int check_options(const struct opt_config *cfg)
+/* Options that only make sense together, and the login URL. */
+static int check_options(const struct opt_config *cfg, struct crawl *c)
 {
-	if (cfg->client_key && !cfg->client_cert) {
-		fprintf(stderr, "crawler: --client-key needs --client-cert\n");
+	static char canon[URL_MAX];
+	size_t len;
+	const char *problem = NULL;
+	if (cfg->client_key && !cfg->client_cert)
+		problem = "--client-key needs --client-cert";
+	else if (cfg->login_data && cfg->login_json)
+		problem = "give --login-data or --login-json, not both";
+	else if (!cfg->login_url && (cfg->login_data || cfg->login_json))
+		problem = "--login-data and --login-json need --login-url";
+	else if (cfg->login_url && !cfg->login_data && !cfg->login_json)
+		problem = "--login-url needs --login-data or --login-json";
+	if (problem) {
+		fprintf(stderr, "crawler: %s\n", problem);
 		return -1;
 	}
-	return 0;
+	if (!cfg->login_url)
+		return 0;
+	enum url_status st = url_canonicalize(cfg->login_url, strlen(cfg->login_url), canon,
+					      sizeof canon, &len);
+	if (st != URL_OK) {
+		fprintf(stderr, "crawler: --login-url '%s': %s\n", cfg->login_url, url_status_str(st));
+		return -1;
+	}
+	c->login = LOGIN_WAIT;
+	return (c->login_url = strdup(canon)) ? 0 : -1;
 }
 
 /* Reads and checks every seed before anything is written; a new crawl
@@ -1857,6 +2034,7 @@ static int open_parts(struct crawl *c)
 		.ca_certificate = cfg->ca_certificate, .client_cert = cfg->client_cert,
 		.client_key = cfg->client_key, .pinned_pubkey = cfg->pinned_pubkey,
 		.insecure = cfg->insecure, .unix_socket = cfg->unix_socket,
+		.cookies = cfg->cookies,
 	};
 	if (!(c->fetcher = fetcher_new(c->loop, &fo, on_fetched, c, &err)))
 		goto failed;
@@ -1905,7 +2083,7 @@ static int start_run(struct crawl *c, const struct seeds *seeds)
 	    frontier_queued_hosts(c->fr, add_queued_host, c))
 		return db_error(c);
 	c->stats.queued = counts.queued;
-	if (add_seeds(c, seeds))
+	if (add_seeds(c, seeds) || load_cookies(c))
 		return -1;
 	c->wake_timer = (struct loop_timer){.fn = on_wake, .ctx = c};
 	c->budget_timer = (struct loop_timer){.fn = on_budget_timer, .ctx = c};
@@ -1973,6 +2151,8 @@ static void close_parts(struct crawl *c)
 	work_free(&c->parser);
 	if (c->warc && warc_writer_flush(c->warc, c->cfg->fsync != OPT_FSYNC_NEVER))
 		fatal(c, "flushing the archive: %s", strerror(errno));
+	if (c->fetcher && c->run_id > 0)
+		save_cookies(c);
 	fetcher_free(&c->fetcher);
 	if (c->fr && c->run_id > 0) {
 		if (frontier_requeue_leased(c->fr))
@@ -1997,14 +2177,16 @@ static void close_parts(struct crawl *c)
 	if (c->lock_fd >= 0)
 		close(c->lock_fd);
 	free(c->warc_dir);
+	free(c->login_url);
 }
 
 int crawl_run(const struct opt_config *cfg)
 {
 	struct crawl c = {.cfg = cfg, .lock_fd = -1, .signal_fd = -1};
 	struct seeds seeds = {0};
-	if (check_options(cfg) || collect_seeds(cfg, &seeds) || compile_patterns(&c) ||
+	if (check_options(cfg, &c) || collect_seeds(cfg, &seeds) || compile_patterns(&c) ||
 	    make_dir(cfg->dir)) {
+		free(c.login_url);
 		seeds_free(&seeds);
 		extract_rules_free(&c.rules);
 		scope_free(&c.scope);

@@ -33,3 +33,22 @@ def test_resume_continues_where_the_budget_stopped(servers, crawler, tmp_path):
 	left = crawler.query("SELECT url FROM urls WHERE state IN ('queued', 'leased')")
 	assert not left, left[:5]
 	assert len(os.listdir(os.path.join(crawler.dir, "warc"))) == 2  # one segment per run
+
+
+def test_pages_in_flight_at_the_budget_keep_their_links(servers, crawler, tmp_path):
+	"""A chain p0 -> p1 -> ... -> p9: each run's budget of one page stops
+	scheduling while that page is in flight; its link must still be queued,
+	or the next run has nothing left and the chain is lost."""
+	root = tmp_path / "chain"
+	root.mkdir()
+	for i in range(10):
+		(root / ("p%d.html" % i)).write_text(
+			'<html><body><a href="p%d.html">next</a></body></html>' % (i + 1))
+	nginx = servers.nginx([("127.0.0.1", str(root))])
+	crawler.crawl(nginx.origin() + "/p0.html", "--max-pages", 1, rc=(6,))
+	for _ in range(12):
+		res = crawler.crawl("--max-pages", 1, rc=(0, 6))
+		if res.rc == 0:
+			break
+	done = {u.rsplit("/", 1)[1] for u, r in crawler.urls().items() if r["state"] == "done"}
+	assert done == {"p%d.html" % i for i in range(10)}, sorted(done)
