@@ -71,6 +71,8 @@ static int check_header(const struct opt_row *row, const char *value, char **err
 static int check_user(const struct opt_row *row, const char *value, char **err);
 static int check_readable(const struct opt_row *row, const char *value, char **err);
 static int check_pins(const struct opt_row *row, const char *value, char **err);
+static int check_cookie(const struct opt_row *row, const char *value, char **err);
+static int check_json(const struct opt_row *row, const char *value, char **err);
 
 static const struct opt_row rows[] = {
 	{ .name = "dir", .arg = "DIR", .type = OPT_STRING, AT(dir),
@@ -188,6 +190,29 @@ static const struct opt_row rows[] = {
 	  .cmds = OPT_CMD_CRAWL, .flags = OPT_F_SECRET, .check = check_user,
 	  .help = "HTTP Basic credentials, sent to the seeds' hosts only (not stored:"
 		  " give it again when resuming)" },
+	{ .name = "cookies", .type = OPT_BOOL, AT(cookies), .cmds = OPT_CMD_CRAWL,
+	  .def = "yes",
+	  .help = "keep cookies in one jar for every request (saved as DIR/cookies.txt"
+		  " and reused on resume)" },
+	{ .name = "cookie", .arg = "NAME=VALUE", .type = OPT_LIST, AT(cookie),
+	  .cmds = OPT_CMD_CRAWL, .check = check_cookie,
+	  .help = "send this cookie to the seeds' hosts" },
+	{ .name = "load-cookies", .arg = "FILE", .type = OPT_STRING, AT(load_cookies),
+	  .cmds = OPT_CMD_CRAWL, .check = check_readable,
+	  .help = "start with the cookies of FILE (Netscape format, as curl and wget write)" },
+	{ .name = "save-cookies", .arg = "FILE", .type = OPT_STRING, AT(save_cookies),
+	  .cmds = OPT_CMD_CRAWL,
+	  .help = "write the cookie jar to FILE (Netscape format) at the end of the run" },
+	{ .name = "login-url", .arg = "URL", .type = OPT_STRING, AT(login_url),
+	  .cmds = OPT_CMD_CRAWL, .flags = OPT_F_PER_RUN,
+	  .help = "POST --login-data or --login-json to URL before crawling; its cookies"
+		  " are used for the crawl" },
+	{ .name = "login-data", .arg = "a=b&c=d", .type = OPT_STRING, AT(login_data),
+	  .cmds = OPT_CMD_CRAWL, .flags = OPT_F_PER_RUN | OPT_F_SECRET,
+	  .help = "form body of the login POST (not stored)" },
+	{ .name = "login-json", .arg = "JSON", .type = OPT_STRING, AT(login_json),
+	  .cmds = OPT_CMD_CRAWL, .flags = OPT_F_PER_RUN | OPT_F_SECRET, .check = check_json,
+	  .help = "JSON body of the login POST (not stored)" },
 	{ .name = "referer", .type = OPT_BOOL, AT(referer), .cmds = OPT_CMD_CRAWL,
 	  .def = "yes", .help = "send the page where a URL was found as Referer" },
 	{ .name = "compression", .type = OPT_BOOL, AT(compression), .cmds = OPT_CMD_CRAWL,
@@ -724,6 +749,25 @@ static int check_user(const struct opt_row *row, const char *value, char **err)
 {
 	if (!strchr(value, ':') || value[0] == ':')
 		return fail(err, "--%s: expected USER:PASS", row->name);
+	return 0;
+}
+
+static int check_cookie(const struct opt_row *row, const char *value, char **err)
+{
+	const char *eq = strchr(value, '=');
+
+	if (!eq || eq == value || strpbrk(value, ";\r\n\t "))
+		return fail(err, "--%s: '%s' is not NAME=VALUE", row->name, value);
+	return 0;
+}
+
+/* Only the shape: a JSON object or array; the server judges the rest. */
+static int check_json(const struct opt_row *row, const char *value, char **err)
+{
+	const char *p = value + strspn(value, " \t\r\n");
+
+	if (*p != '{' && *p != '[')
+		return fail(err, "--%s: expected a JSON object or array", row->name);
 	return 0;
 }
 
@@ -1311,9 +1355,12 @@ static void dump_row(FILE *out, const struct opt_config *cfg,
 		fprintf(out, "%s = %s\n", row->name, buf);
 		break;
 	case OPT_STRING:
-		if (*(char *const *)field && (row->flags & OPT_F_SECRET))
+		if (*(char *const *)field && (row->flags & OPT_F_SECRET) &&
+		    strchr(*(char *const *)field, ':') && row->check == check_user)
 			fprintf(out, "%s = %.*s:***\n", row->name,
 				(int)strcspn(*(char *const *)field, ":"), *(char *const *)field);
+		else if (*(char *const *)field && (row->flags & OPT_F_SECRET))
+			fprintf(out, "%s = ***\n", row->name);
 		else if (*(char *const *)field)
 			fprintf(out, "%s = %s\n", row->name, *(char *const *)field);
 		break;

@@ -81,6 +81,11 @@ struct opt_config {
 	char *dns_servers;           /* --dns-servers IP[:PORT],... */
 	struct opt_strlist headers;  /* --header 'Name: value' (repeatable) */
 	char *user;                  /* --user USER:PASS (Basic, seed hosts only) */
+	int cookies;                 /* --cookies: one shared jar, default on */
+	struct opt_strlist cookie;   /* --cookie NAME=VALUE for the seed hosts */
+	char *load_cookies, *save_cookies; /* --load-cookies FILE, --save-cookies FILE */
+	char *login_url;             /* --login-url URL: POST before crawling */
+	char *login_data, *login_json; /* its body: form or JSON (one of them) */
 	int referer;                 /* --referer: send the parent page, default on */
 	int compression;             /* --compression: accept and decode, default on */
 	int http11;                  /* --http1.1: no HTTP/2 */

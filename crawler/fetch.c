@@ -21,6 +21,8 @@ struct fetcher {
 	struct loop_timer timer;
 	struct fetch_options opt;
 	struct curl_slist *headers;
+	CURLSH *share;            /* the cookie jar, when cookies are on */
+	CURL *jar;                /* an easy handle on the share, to reach the jar */
 	fetch_done_fn done;
 	void *done_ctx;
 	struct transfer *free_list;
@@ -197,8 +199,8 @@ void fetcher_release(struct fetcher *f, struct transfer *t)
 {
 	free(t->url.url);
 	t->url.url = NULL;
-	curl_slist_free_all(t->cond_headers);
-	t->cond_headers = NULL;
+	curl_slist_free_all(t->extra_headers);
+	t->extra_headers = NULL;
 	decoder_free(&t->decoder);
 	t->state = TRANSFER_IDLE;
 	t->next_free = f->free_list;
@@ -230,6 +232,36 @@ static void check_done(struct fetcher *f)
 
 /* ---- setup ---- */
 
+/* Transfers run on the loop thread only, so the share needs no locks. */
+static int share_cookies(struct fetcher *f)
+{
+	if (!(f->share = curl_share_init()) || !(f->jar = curl_easy_init()) ||
+	    curl_share_setopt(f->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE) != CURLSHE_OK)
+		return -1;
+	curl_easy_setopt(f->jar, CURLOPT_SHARE, f->share);
+	curl_easy_setopt(f->jar, CURLOPT_COOKIEFILE, "");
+	return 0;
+}
+
+int fetcher_add_cookie(struct fetcher *f, const char *line)
+{
+	if (!f->jar)
+		return 0;
+	return curl_easy_setopt(f->jar, CURLOPT_COOKIELIST, line) == CURLE_OK ? 0 : -1;
+}
+
+int fetcher_write_cookies(struct fetcher *f, FILE *out)
+{
+	struct curl_slist *list = NULL;
+	if (f->jar && curl_easy_getinfo(f->jar, CURLINFO_COOKIELIST, &list) != CURLE_OK)
+		return -1;
+	fputs("# Netscape HTTP Cookie File\n", out);
+	for (struct curl_slist *c = list; c; c = c->next)
+		fprintf(out, "%s\n", c->data);
+	curl_slist_free_all(list);
+	return ferror(out) ? -1 : 0;
+}
+
 struct fetcher *fetcher_new(struct loop *loop, const struct fetch_options *o,
 			    fetch_done_fn done, void *ctx, char **err)
 {
@@ -247,7 +279,7 @@ struct fetcher *fetcher_new(struct loop *loop, const struct fetch_options *o,
 		f->headers = more;
 	}
 	f->multi = curl_multi_init();
-	if (!f->headers || !f->multi)
+	if (!f->headers || !f->multi || (o->cookies && share_cookies(f)))
 		goto oom;
 	curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
 	curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
@@ -269,7 +301,7 @@ static void free_transfer(struct transfer *t)
 	free(t->request.data);
 	free(t->head.data);
 	free(t->url.url);
-	curl_slist_free_all(t->cond_headers);
+	curl_slist_free_all(t->extra_headers);
 	decoder_free(&t->decoder);
 	free(t);
 }
@@ -287,6 +319,8 @@ void fetcher_free(struct fetcher **fp)
 	free(f->all);
 	loop_timer_cancel(f->loop, &f->timer);
 	curl_multi_cleanup(f->multi);
+	curl_easy_cleanup(f->jar);
+	curl_share_cleanup(f->share);
 	curl_slist_free_all(f->headers);
 	free(f);
 	*fp = NULL;
@@ -329,6 +363,10 @@ static void set_fixed_options(struct fetcher *f, struct transfer *t)
 	set_tls_options(f, e);
 	if (f->opt.unix_socket)
 		curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, f->opt.unix_socket);
+	if (f->share) {
+		curl_easy_setopt(e, CURLOPT_SHARE, f->share);
+		curl_easy_setopt(e, CURLOPT_COOKIEFILE, ""); /* the cookie engine, no file */
+	}
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, f->opt.user_agent);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, f->headers);
@@ -379,7 +417,7 @@ static struct transfer *get_transfer(struct fetcher *f)
 	return t;
 }
 
-static int add_validator(struct curl_slist **list, const char *name, const char *value)
+static int add_header(struct curl_slist **list, const char *name, const char *value)
 {
 	char line[1024];
 	if (!value || strpbrk(value, "\r\n") ||
@@ -392,29 +430,33 @@ static int add_validator(struct curl_slist **list, const char *name, const char 
 	return 1;
 }
 
-/* The fixed headers plus the validators; 0, or -1 when out of memory. */
-static int set_conditional(struct fetcher *f, struct transfer *t,
-			   const struct fetch_request *v)
+/* The fixed headers plus this request's own (validators, a POST's type);
+ * 0, or -1 when out of memory. */
+static int set_extra_headers(struct fetcher *f, struct transfer *t,
+			     const struct fetch_request *r)
 {
-	int sent = 0, rc;
+	const char *names[] = {"If-None-Match", "If-Modified-Since", "Content-Type"};
+	const char *values[] = {r->etag, r->last_modified, r->post ? r->post_type : NULL};
+	if (!values[0] && !values[1] && !values[2])
+		return 0;
 	for (struct curl_slist *h = f->headers; h; h = h->next) {
-		struct curl_slist *more = curl_slist_append(t->cond_headers, h->data);
+		struct curl_slist *more = curl_slist_append(t->extra_headers, h->data);
 		if (!more)
 			goto oom;
-		t->cond_headers = more;
+		t->extra_headers = more;
 	}
-	if ((rc = add_validator(&t->cond_headers, "If-None-Match", v->etag)) < 0)
-		goto oom;
-	sent += rc;
-	if ((rc = add_validator(&t->cond_headers, "If-Modified-Since", v->last_modified)) < 0)
-		goto oom;
-	sent += rc;
-	t->conditional = sent > 0;
-	curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->cond_headers);
+	for (int i = 0; i < 3; i++) {
+		int rc = add_header(&t->extra_headers, names[i], values[i]);
+		if (rc < 0)
+			goto oom;
+		if (i < 2 && rc)
+			t->conditional = 1;
+	}
+	curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->extra_headers);
 	return 0;
 oom:
-	curl_slist_free_all(t->cond_headers);
-	t->cond_headers = NULL;
+	curl_slist_free_all(t->extra_headers);
+	t->extra_headers = NULL;
 	return -1;
 }
 
@@ -429,9 +471,11 @@ static int set_request(struct fetcher *f, struct transfer *t, const struct fetch
 	curl_easy_setopt(e, CURLOPT_REFERER,
 			 r && r->referer && !strpbrk(r->referer, "\r\n") ? r->referer : NULL);
 	curl_easy_setopt(e, CURLOPT_USERPWD, r && r->auth ? f->opt.user : NULL);
-	if (r && (r->etag || r->last_modified))
-		return set_conditional(f, t, r);
-	return 0;
+	if (r && r->post)
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->post);
+	else
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	return r ? set_extra_headers(f, t, r) : 0;
 }
 
 int fetcher_start(struct fetcher *f, struct host *h, struct sched_url *u,

@@ -20,6 +20,7 @@
 
 #include <curl/curl.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -50,6 +51,7 @@ struct fetch_options {
 	const char *ca_certificate, *client_cert, *client_key, *pinned_pubkey;
 	int insecure;
 	const char *unix_socket;
+	int cookies;              /* one cookie jar shared by every transfer */
 };
 
 /* The states a transfer goes through, for tracing and invariants. */
@@ -79,7 +81,7 @@ struct transfer {
 	int decode_error;         /* the coded body was corrupt or cut short */
 	int spool_errno;          /* writing the spool failed */
 	uint64_t received;
-	struct curl_slist *cond_headers; /* the headers of a conditional request */
+	struct curl_slist *extra_headers; /* the headers of a request that adds its own */
 	int conditional;          /* sent with validators: a 304 means unchanged */
 	char errbuf[CURL_ERROR_SIZE];
 	struct transfer *next_free;
@@ -103,6 +105,8 @@ struct fetch_request {
 	const char *last_modified; /* sent as If-Modified-Since */
 	const char *referer;
 	int auth;                  /* send the --user credentials */
+	const char *post;          /* a POST with this body instead of a GET */
+	const char *post_type;     /* its Content-Type */
 };
 
 /* Starts fetching u (ownership of u->url passes to the transfer) from host h,
@@ -116,6 +120,15 @@ int fetcher_start(struct fetcher *f, struct host *h, struct sched_url *u,
  * "unknown issuer: ", "pin mismatch: ", "tls: "). */
 const char *fetch_error_detail(const struct transfer *t, CURLcode rc, char *buf,
 			       size_t size);
+
+/* Adds one cookie to the shared jar: a Netscape cookie-file line or a
+ * "Set-Cookie: ..." line (libcurl's CURLOPT_COOKIELIST rules: domain,
+ * path, secure, expiry and the public suffix list apply).  0 or -1. */
+int fetcher_add_cookie(struct fetcher *f, const char *line);
+
+/* Writes the jar in the Netscape format that curl and wget read, with its
+ * header line, to out.  0 or -1 (errno set). */
+int fetcher_write_cookies(struct fetcher *f, FILE *out);
 
 /* Returns a finished transfer to the pool. */
 void fetcher_release(struct fetcher *f, struct transfer *t);

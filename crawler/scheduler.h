@@ -41,6 +41,7 @@ struct sched_url {
 	int revisit;          /* fetched before: ask the frontier for validators */
 	int sitemap;          /* a sitemap: parse it as one, not as HTML */
 	int retries;          /* attempts already retried */
+	int login;            /* the --login-url POST */
 	struct host *robots_for; /* a robots.txt fetch for this host, or NULL */
 };
 
