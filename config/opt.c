@@ -72,6 +72,7 @@ static int check_user(const struct opt_row *row, const char *value, char **err);
 static int check_readable(const struct opt_row *row, const char *value, char **err);
 static int check_pins(const struct opt_row *row, const char *value, char **err);
 static int check_cookie(const struct opt_row *row, const char *value, char **err);
+static int check_proxy(const struct opt_row *row, const char *value, char **err);
 static int check_json(const struct opt_row *row, const char *value, char **err);
 
 static const struct opt_row rows[] = {
@@ -213,6 +214,20 @@ static const struct opt_row rows[] = {
 	{ .name = "login-json", .arg = "JSON", .type = OPT_STRING, AT(login_json),
 	  .cmds = OPT_CMD_CRAWL, .flags = OPT_F_PER_RUN | OPT_F_SECRET, .check = check_json,
 	  .help = "JSON body of the login POST (not stored)" },
+	{ .name = "proxy", .arg = "URL", .type = OPT_STRING, AT(proxy),
+	  .cmds = OPT_CMD_CRAWL, .flags = OPT_F_PER_RUN | OPT_F_SECRET, .check = check_proxy,
+	  .help = "send every request through this proxy: http://, https://, socks5://"
+		  " or socks5h:// [USER:PASS@]HOST[:PORT]" },
+	{ .name = "proxy-user", .arg = "USER:PASS", .type = OPT_STRING, AT(proxy_user),
+	  .cmds = OPT_CMD_CRAWL, .flags = OPT_F_PER_RUN | OPT_F_SECRET, .check = check_user,
+	  .help = "credentials for the proxy" },
+	{ .name = "proxy-list", .arg = "FILE", .type = OPT_STRING, AT(proxy_list),
+	  .cmds = OPT_CMD_CRAWL, .flags = OPT_F_PER_RUN, .check = check_readable,
+	  .help = "spread the hosts over the proxies listed in FILE, one URL per line"
+		  " (each host always uses the same one)" },
+	{ .name = "trust-env", .type = OPT_BOOL, AT(trust_env), .cmds = OPT_CMD_CRAWL,
+	  .flags = OPT_F_PER_RUN,
+	  .help = "use the HTTP_PROXY, HTTPS_PROXY and NO_PROXY environment variables" },
 	{ .name = "referer", .type = OPT_BOOL, AT(referer), .cmds = OPT_CMD_CRAWL,
 	  .def = "yes", .help = "send the page where a URL was found as Referer" },
 	{ .name = "compression", .type = OPT_BOOL, AT(compression), .cmds = OPT_CMD_CRAWL,
@@ -758,6 +773,42 @@ static int check_cookie(const struct opt_row *row, const char *value, char **err
 
 	if (!eq || eq == value || strpbrk(value, ";\r\n\t "))
 		return fail(err, "--%s: '%s' is not NAME=VALUE", row->name, value);
+	return 0;
+}
+
+int opt_proxy_valid(const char *url)
+{
+	static const char *const schemes[] = {"http://", "https://", "socks5://", "socks5h://"};
+	const char *rest = NULL;
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]) && !rest; i++)
+		if (strncasecmp(url, schemes[i], strlen(schemes[i])) == 0)
+			rest = url + strlen(schemes[i]);
+	if (!rest || strpbrk(url, " \t\r\n"))
+		return 0;
+	const char *at = strrchr(rest, '@');
+	const char *host = at ? at + 1 : rest;
+	size_t len = strcspn(host, "/");
+	const char *name_end = host + len;
+	if (host[0] == '[') {
+		const char *bracket = memchr(host, ']', len);
+		if (!bracket)
+			return 0;
+		name_end = bracket + 1;
+	} else if (memchr(host, ':', len)) {
+		name_end = memchr(host, ':', len);
+	}
+	if (name_end == host || (host[len] && strcmp(host + len, "/") != 0))
+		return 0;
+	if (name_end == host + len)
+		return 1;
+	return valid_port(name_end, (size_t)(host + len - name_end)); /* ":PORT" */
+}
+
+static int check_proxy(const struct opt_row *row, const char *value, char **err)
+{
+	if (!opt_proxy_valid(value))
+		return fail(err, "--%s: not a proxy URL (http://, https://, socks5:// or"
+			    " socks5h:// [USER:PASS@]HOST[:PORT])", row->name);
 	return 0;
 }
 
@@ -1331,6 +1382,19 @@ void opt_print_markdown(FILE *out)
 	fprintf(out, "\n## Values and the config file\n\n%s", units_help);
 }
 
+/* A proxy URL without its password. */
+static void dump_proxy(FILE *out, const char *name, const char *url)
+{
+	const char *scheme_end = strstr(url, "://"), *at = strrchr(url, '@');
+	if (!scheme_end || !at) {
+		fprintf(out, "%s = %s\n", name, url);
+		return;
+	}
+	const char *user = scheme_end + 3;
+	int user_len = (int)strcspn(user, ":@");
+	fprintf(out, "%s = %.*s%.*s:***%s\n", name, (int)(user - url), url, user_len, user, at);
+}
+
 static void dump_row(FILE *out, const struct opt_config *cfg,
 		     const struct opt_row *row)
 {
@@ -1359,6 +1423,8 @@ static void dump_row(FILE *out, const struct opt_config *cfg,
 		    strchr(*(char *const *)field, ':') && row->check == check_user)
 			fprintf(out, "%s = %.*s:***\n", row->name,
 				(int)strcspn(*(char *const *)field, ":"), *(char *const *)field);
+		else if (*(char *const *)field && row->check == check_proxy)
+			dump_proxy(out, row->name, *(char *const *)field);
 		else if (*(char *const *)field && (row->flags & OPT_F_SECRET))
 			fprintf(out, "%s = ***\n", row->name);
 		else if (*(char *const *)field)

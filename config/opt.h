@@ -84,6 +84,10 @@ struct opt_config {
 	int cookies;                 /* --cookies: one shared jar, default on */
 	struct opt_strlist cookie;   /* --cookie NAME=VALUE for the seed hosts */
 	char *load_cookies, *save_cookies; /* --load-cookies FILE, --save-cookies FILE */
+	char *proxy;                 /* --proxy URL */
+	char *proxy_user;            /* --proxy-user USER:PASS */
+	char *proxy_list;            /* --proxy-list FILE */
+	int trust_env;               /* --trust-env: HTTP(S)_PROXY and NO_PROXY */
 	char *login_url;             /* --login-url URL: POST before crawling */
 	char *login_data, *login_json; /* its body: form or JSON (one of them) */
 	int referer;                 /* --referer: send the parent page, default on */
@@ -146,6 +150,9 @@ int opt_parse_resumed(struct opt_config *cfg, const char *stored, int argc,
  * the config file do.  `value` is NULL for a flag given without value. */
 int opt_set(struct opt_config *cfg, const char *name, const char *value,
 	    char **err);
+
+/* Whether url is a proxy URL the crawler takes (--proxy, --proxy-list). */
+int opt_proxy_valid(const char *url);
 
 /* Writes the usage text for a command, generated from the table; cmd 0
  * writes the overview of the commands. */

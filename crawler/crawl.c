@@ -72,6 +72,8 @@ struct crawl {
 	char robots_product[64];     /* our product token, for robots.txt groups */
 	struct strmap *seed_hosts;   /* host names of the seeds: --user goes there only */
 	enum { LOGIN_NONE, LOGIN_WAIT, LOGIN_SENT, LOGIN_DONE } login;
+	char **proxies;              /* --proxy, or the lines of --proxy-list */
+	size_t n_proxies;
 	char *login_url;             /* canonical --login-url */
 	struct admitted {            /* URLs per host id at start, by host id */
 		int64_t host_id, n;
@@ -209,6 +211,117 @@ static int load_admitted(struct crawl *c)
 	return c->exit_code == CRAWL_EXIT_DONE ? 0 : -1;
 }
 
+/* ---- proxies ---- */
+
+static int add_proxy(struct crawl *c, const char *url)
+{
+	char **more = realloc(c->proxies, (c->n_proxies + 1) * sizeof *more);
+	if (!more)
+		return -1;
+	c->proxies = more;
+	if (!(c->proxies[c->n_proxies] = strdup(url)))
+		return -1;
+	c->n_proxies++;
+	return 0;
+}
+
+/* What check_options keeps: the login URL and the proxies. */
+static void free_checked(struct crawl *c)
+{
+	free(c->login_url);
+	c->login_url = NULL;
+	for (size_t i = 0; i < c->n_proxies; i++)
+		free(c->proxies[i]);
+	free(c->proxies);
+	c->proxies = NULL;
+	c->n_proxies = 0;
+}
+
+/* --proxy, or every line of --proxy-list, checked before anything runs. */
+static int load_proxies(struct crawl *c)
+{
+	const char *path = c->cfg->proxy_list;
+	if (!path)
+		return c->cfg->proxy && add_proxy(c, c->cfg->proxy) ? -1 : 0;
+	FILE *in = fopen(path, "r");
+	if (!in) {
+		fprintf(stderr, "crawler: --proxy-list: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	int rc = 0;
+	for (long n = 1; rc == 0 && getline(&line, &cap, in) >= 0; n++) {
+		char *p = line + strspn(line, " \t");
+		p[strcspn(p, " \t\r\n")] = 0;
+		if (!*p || *p == '#')
+			continue;
+		if (!opt_proxy_valid(p)) {
+			fprintf(stderr, "crawler: --proxy-list %s:%ld: not a proxy URL\n", path, n);
+			rc = -1;
+		} else if (add_proxy(c, p)) {
+			rc = -1;
+		}
+	}
+	if (rc == 0 && !c->n_proxies) {
+		fprintf(stderr, "crawler: --proxy-list %s: no proxy in it\n", path);
+		rc = -1;
+	}
+	free(line);
+	fclose(in);
+	return rc;
+}
+
+static const char *env_var(const char *lower, const char *upper)
+{
+	const char *v = getenv(lower);
+	return v && *v ? v : (v = getenv(upper)) && *v ? v : NULL;
+}
+
+/* NO_PROXY: comma-separated names (a leading dot allowed) that match the
+ * host itself or a parent domain of it; "*" matches every host. */
+static int no_proxy_for(const char *list, const char *host)
+{
+	size_t host_len = strlen(host);
+	for (const char *p = list; *p;) {
+		p += strspn(p, " ,");
+		size_t n = strcspn(p, " ,");
+		const char *name = p + (*p == '.');
+		size_t len = n - (size_t)(name - p);
+		if ((n == 1 && *p == '*') ||
+		    (len && len <= host_len && strncasecmp(host + host_len - len, name, len) == 0 &&
+		     (len == host_len || host[host_len - len - 1] == '.')))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+/* The proxy a host's requests go through: --proxy or one of --proxy-list
+ * (the same one for a host every time), else with --trust-env the
+ * environment's; NULL for direct. */
+static const char *proxy_for(const struct crawl *c, const struct host *h)
+{
+	if (c->n_proxies)
+		return c->proxies[url_hash(h->origin, strlen(h->origin)) % c->n_proxies];
+	if (!c->cfg->trust_env)
+		return NULL;
+	const char *no_proxy = env_var("no_proxy", "NO_PROXY");
+	if (no_proxy && no_proxy_for(no_proxy, h->name))
+		return NULL;
+	const char *proxy = strncmp(h->origin, "https:", 6) == 0
+				    ? env_var("https_proxy", "HTTPS_PROXY")
+				    : env_var("http_proxy", "HTTP_PROXY");
+	return proxy ? proxy : env_var("all_proxy", "ALL_PROXY");
+}
+
+/* Through an HTTP or socks5h proxy the proxy resolves names; socks5://
+ * resolves on our side, with our DNS. */
+static int proxy_resolves(const char *proxy)
+{
+	return proxy && strncasecmp(proxy, "socks5://", 9) != 0;
+}
+
 /* The scheduler's host for a canonical origin ("scheme://host[:port]"),
  * created (with its database row) on first sight; NULL on error. */
 static struct host *host_for_origin(struct crawl *c, const char *origin, size_t len)
@@ -225,8 +338,10 @@ static struct host *host_for_origin(struct crawl *c, const char *origin, size_t 
 		db_error(c);
 		return NULL;
 	}
-	/* through a Unix socket, names are never looked up */
-	if (is_ip_literal(h->name) || c->cfg->unix_socket) {
+	h->proxy = proxy_for(c, h);
+	/* through a Unix socket or a proxy that resolves, names are never
+	 * looked up */
+	if (is_ip_literal(h->name) || c->cfg->unix_socket || proxy_resolves(h->proxy)) {
 		h->dns = HOST_DNS_LITERAL;
 		if (sched_set_ip(c->sched, h, h->name)) {
 			fatal(c, "out of memory");
@@ -753,7 +868,8 @@ static void record_response(struct crawl *c, struct job *j, struct frontier_fetc
 	} else if (j->status >= 400) {
 		snprintf(detail, sizeof detail, "HTTP %ld", j->status);
 		r->state = "failed";
-		r->error = "http";
+		/* 407 comes from the proxy, not from the site */
+		r->error = j->status == 407 && j->t->via_proxy ? "proxy" : "http";
 		r->error_detail = detail;
 		if (retryable_status(j->status))
 			retry_later(c, j->t, j->retry_after, r);
@@ -1780,6 +1896,8 @@ static int check_options(const struct opt_config *cfg, struct crawl *c)
 		fprintf(stderr, "crawler: %s\n", problem);
 		return -1;
 	}
+	if (load_proxies(c))
+		return -1;
 	if (!cfg->login_url)
 		return 0;
 	enum url_status st = url_canonicalize(cfg->login_url, strlen(cfg->login_url), canon,
@@ -2034,7 +2152,7 @@ static int open_parts(struct crawl *c)
 		.ca_certificate = cfg->ca_certificate, .client_cert = cfg->client_cert,
 		.client_key = cfg->client_key, .pinned_pubkey = cfg->pinned_pubkey,
 		.insecure = cfg->insecure, .unix_socket = cfg->unix_socket,
-		.cookies = cfg->cookies,
+		.cookies = cfg->cookies, .proxy_user = cfg->proxy_user,
 	};
 	if (!(c->fetcher = fetcher_new(c->loop, &fo, on_fetched, c, &err)))
 		goto failed;
@@ -2177,7 +2295,7 @@ static void close_parts(struct crawl *c)
 	if (c->lock_fd >= 0)
 		close(c->lock_fd);
 	free(c->warc_dir);
-	free(c->login_url);
+	free_checked(c);
 }
 
 int crawl_run(const struct opt_config *cfg)
@@ -2186,7 +2304,7 @@ int crawl_run(const struct opt_config *cfg)
 	struct seeds seeds = {0};
 	if (check_options(cfg, &c) || collect_seeds(cfg, &seeds) || compile_patterns(&c) ||
 	    make_dir(cfg->dir)) {
-		free(c.login_url);
+		free_checked(&c);
 		seeds_free(&seeds);
 		extract_rules_free(&c.rules);
 		scope_free(&c.scope);

@@ -141,9 +141,16 @@ static int on_debug(CURL *easy, curl_infotype type, char *data, size_t len,
 		    void *ud)
 {
 	struct transfer *t = ud;
-	if (type == CURLINFO_HEADER_OUT) {
-		t->request.len = 0;
-		capbuf_add(&t->request, data, len);
+	if (type != CURLINFO_HEADER_OUT)
+		return 0;
+	/* line by line, leaving out the proxy's credentials */
+	t->request.len = 0;
+	for (const char *line = data, *end = data + len; line < end;) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		const char *next = nl ? nl + 1 : end;
+		if ((size_t)(end - line) < 20 || strncasecmp(line, "Proxy-Authorization:", 20) != 0)
+			capbuf_add(&t->request, line, (size_t)(next - line));
+		line = next;
 	}
 	return 0;
 }
@@ -361,6 +368,8 @@ static void set_fixed_options(struct fetcher *f, struct transfer *t)
 		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, f->opt.read_timeout_s);
 	}
 	set_tls_options(f, e);
+	if (f->opt.proxy_user)
+		curl_easy_setopt(e, CURLOPT_PROXYUSERPWD, f->opt.proxy_user);
 	if (f->opt.unix_socket)
 		curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, f->opt.unix_socket);
 	if (f->share) {
@@ -471,6 +480,9 @@ static int set_request(struct fetcher *f, struct transfer *t, const struct fetch
 	curl_easy_setopt(e, CURLOPT_REFERER,
 			 r && r->referer && !strpbrk(r->referer, "\r\n") ? r->referer : NULL);
 	curl_easy_setopt(e, CURLOPT_USERPWD, r && r->auth ? f->opt.user : NULL);
+	/* "" rather than NULL: libcurl would read the environment's proxies */
+	t->via_proxy = t->host->proxy != NULL;
+	curl_easy_setopt(e, CURLOPT_PROXY, t->via_proxy ? t->host->proxy : "");
 	if (r && r->post)
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->post);
 	else
@@ -554,6 +566,9 @@ const char *fetch_error_class(const struct transfer *t, CURLcode rc)
 		return "too_large";
 	if (t->decode_error)
 		return "decode";
+	if (t->via_proxy && (rc == CURLE_COULDNT_CONNECT || rc == CURLE_PROXY ||
+			     rc == CURLE_RECV_ERROR || strcasestr(t->errbuf, "proxy")))
+		return "proxy";
 	switch (rc) {
 	case CURLE_FILESIZE_EXCEEDED:
 		return "too_large";

@@ -11,6 +11,9 @@
  * which also tells a cut-short stream from a complete one.  Bodies over
  * max_size (decoded) are aborted.
  *
+ * Proxy credentials never reach the archive: a Proxy-Authorization header is
+ * left out of the request block kept for it.
+ *
  * Ownership: the fetcher owns transfers; a finished transfer is lent to the
  * done callback, which gives it back with fetcher_release when it is done
  * with it (possibly later, after work on another thread).
@@ -52,6 +55,7 @@ struct fetch_options {
 	int insecure;
 	const char *unix_socket;
 	int cookies;              /* one cookie jar shared by every transfer */
+	const char *proxy_user;   /* "USER:PASS" for the proxies, or NULL */
 };
 
 /* The states a transfer goes through, for tracing and invariants. */
@@ -79,6 +83,7 @@ struct transfer {
 	int decoded;              /* the body arrived content-coded and was decoded */
 	struct decoder *decoder;  /* decodes the body as it arrives, or NULL */
 	int decode_error;         /* the coded body was corrupt or cut short */
+	int via_proxy;            /* sent through a proxy */
 	int spool_errno;          /* writing the spool failed */
 	uint64_t received;
 	struct curl_slist *extra_headers; /* the headers of a request that adds its own */

@@ -55,6 +55,8 @@ struct host {
 	char dns_error[64];
 	double dns_expires;   /* monotonic */
 	struct curl_slist *resolve; /* "name:port:ip" for CURLOPT_RESOLVE */
+	const char *proxy;    /* the proxy its requests go through, or NULL
+			       * (the string belongs to the caller) */
 	int inflight;
 	struct heap_node ready; /* key: earliest next request start (monotonic);
 				 * in the heap while the host has work and room */
