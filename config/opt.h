@@ -114,6 +114,7 @@ struct opt_config {
 				      * (NAME[] keeps every match) */
 	struct opt_strlist extract_url; /* --extract-url NAME=REGEX: rule NAME only
 					 * on matching URLs */
+	char *status_url;            /* status --url URL: its redirect chain */
 	enum opt_format format;      /* export --format jsonl|csv|warc */
 	char *fields;                /* export --fields a,b,c (NULL: the default set) */
 	struct opt_strlist where;    /* export --where FILTER (repeatable, all must hold) */

@@ -571,6 +571,8 @@ const char *fetch_error_class(const struct transfer *t, CURLcode rc)
 		return "proxy";
 	switch (rc) {
 	case CURLE_FILESIZE_EXCEEDED:
+	/* what libcurl 7.88 answers a header line over its 100 KiB limit */
+	case CURLE_OUT_OF_MEMORY:
 		return "too_large";
 	case CURLE_COULDNT_RESOLVE_HOST:
 		return "dns";

@@ -11,21 +11,21 @@
 #include "report.h"
 #include "url.h"
 
-/* `why` and `show` take one URL, looked up by its canonical form. */
-static int run_on_url(const struct opt_config *cfg)
+/* `why`, `show` and `status --url` take one URL, looked up by its
+ * canonical form. */
+static int run_on_url(const struct opt_config *cfg, const char *given)
 {
 	char canon[URL_MAX];
 	size_t len;
-	const char *given = cfg->urls.items[0];
 	enum url_status st = url_canonicalize(given, strlen(given), canon, sizeof canon, &len);
 	if (st != URL_OK) {
 		fprintf(stderr, "crawler: '%s': %s\n", given, url_status_str(st));
 		return CRAWL_EXIT_USAGE;
 	}
 	uint64_t hash = url_hash(canon, len);
-	int rc = cfg->command == OPT_CMD_WHY
-			 ? report_why(cfg->dir, canon, hash, given, stdout, stderr)
-			 : export_show(cfg->dir, canon, hash, stdout, stderr);
+	int rc = cfg->command == OPT_CMD_WHY ? report_why(cfg->dir, canon, hash, given, stdout, stderr)
+		 : cfg->command == OPT_CMD_SHOW ? export_show(cfg->dir, canon, hash, stdout, stderr)
+		 : report_history(cfg->dir, canon, hash, stdout, stderr);
 	return rc == 0 ? 0 : CRAWL_EXIT_FATAL;
 }
 
@@ -47,10 +47,12 @@ static int run_command(const struct opt_config *cfg)
 	case OPT_CMD_CRAWL:
 		return crawl_run(cfg);
 	case OPT_CMD_STATUS:
+		if (cfg->status_url)
+			return run_on_url(cfg, cfg->status_url);
 		return report_status(cfg->dir, stdout, stderr) == 0 ? 0 : CRAWL_EXIT_FATAL;
 	case OPT_CMD_WHY:
 	case OPT_CMD_SHOW:
-		return run_on_url(cfg);
+		return run_on_url(cfg, cfg->urls.items[0]);
 	case OPT_CMD_EXPORT:
 		return export_run(cfg, stderr);
 	}

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -251,6 +252,123 @@ static void print_story(sqlite3 *db, sqlite3_stmt *st, const char *given, FILE *
 	print_time(out, "discovered", sqlite3_column_double(st, 6));
 	print_fetch(st, out);
 	print_redirects(db, sqlite3_column_int64(st, 0), out);
+}
+
+#define HISTORY_MAX 64 /* hops shown; chains are cut well before */
+
+struct hop_url {
+	long long id;
+	char url[8192];
+	char state[16], reason[32], error[32];
+	long long status;
+};
+
+static int load_hop(sqlite3_stmt *st, struct hop_url *h)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		h->id = sqlite3_column_int64(st, 0);
+		snprintf(h->url, sizeof h->url, "%s", col(st, 1));
+		snprintf(h->state, sizeof h->state, "%s", col(st, 2));
+		snprintf(h->reason, sizeof h->reason, "%s", col(st, 3));
+		snprintf(h->error, sizeof h->error, "%s", col(st, 4));
+		h->status = sqlite3_column_int64(st, 5);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* The end of the chain at h: a final answer, or why it goes no further. */
+static void print_end(const struct hop_url *h, FILE *out)
+{
+	if (!strcmp(h->state, "skipped"))
+		fprintf(out, "     %s  not followed: %s (%s)\n", h->url, explain_skip(h->reason),
+			h->reason);
+	else if (!strcmp(h->state, "done") || h->status)
+		fprintf(out, "%3lld  %s  (%s%s%s)\n", h->status, h->url, h->state,
+			*h->error ? ": " : "", h->error);
+	else
+		fprintf(out, "     %s  (%s%s%s)\n", h->url, h->state, *h->error ? ": " : "",
+			h->error);
+}
+
+/* Walks the chain forward: each URL's redirect, to the URL it names. */
+static int print_history(sqlite3 *db, sqlite3_stmt *url_st, FILE *out)
+{
+	sqlite3_stmt *hop;
+	struct hop_url *h = malloc(sizeof *h);
+	long long seen[HISTORY_MAX];
+	int n = 0, rc = -1;
+	if (!h || sqlite3_prepare_v2(db, "SELECT status, to_id, location FROM redirects"
+				     " WHERE from_id = ? ORDER BY at DESC, rowid DESC LIMIT 1",
+				     -1, &hop, NULL) != SQLITE_OK)
+		goto done;
+	if (load_hop(url_st, h))
+		goto finalize;
+	for (;;) {
+		for (int i = 0; i < n; i++)
+			if (seen[i] == h->id) {
+				fprintf(out, "     %s  (a loop: the chain came back here)\n", h->url);
+				rc = 0;
+				goto finalize;
+			}
+		sqlite3_bind_int64(hop, 1, h->id);
+		if (n == HISTORY_MAX || sqlite3_step(hop) != SQLITE_ROW) {
+			print_end(h, out);
+			rc = 0;
+			goto finalize;
+		}
+		seen[n++] = h->id;
+		long long to = sqlite3_column_int64(hop, 1);
+		fprintf(out, "%3lld  %s  ->  %s\n", (long long)sqlite3_column_int64(hop, 0), h->url,
+			col(hop, 2));
+		if (sqlite3_column_type(hop, 1) == SQLITE_NULL) {
+			fprintf(out, "     %s  not followed: not an http(s) URL\n", col(hop, 2));
+			rc = 0;
+			goto finalize;
+		}
+		sqlite3_reset(hop);
+		sqlite3_bind_int64(url_st, 1, to);
+		if (load_hop(url_st, h))
+			goto finalize;
+	}
+finalize:
+	sqlite3_finalize(hop);
+done:
+	free(h);
+	return rc;
+}
+
+int report_history(const char *dir, const char *canon, uint64_t hash, FILE *out,
+		   FILE *err)
+{
+	sqlite3 *db = open_db(dir, err);
+	sqlite3_stmt *first = NULL, *by_id = NULL;
+	int rc = -1;
+	if (!db)
+		return 1;
+	if (sqlite3_prepare_v2(db, "SELECT id FROM urls WHERE hash = ? AND url = ?", -1, &first,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT id, url, state, reason, error, status FROM urls"
+			       " WHERE id = ?", -1, &by_id, NULL) != SQLITE_OK)
+		goto done;
+	sqlite3_bind_int64(first, 1, (int64_t)hash);
+	sqlite3_bind_text(first, 2, canon, -1, SQLITE_STATIC);
+	int step = sqlite3_step(first);
+	if (step == SQLITE_DONE) {
+		fprintf(err, "crawler: %s is not known to the crawl in %s\n", canon, dir);
+		rc = 1;
+	} else if (step == SQLITE_ROW) {
+		sqlite3_bind_int64(by_id, 1, sqlite3_column_int64(first, 0));
+		rc = print_history(db, by_id, out);
+	}
+done:
+	if (rc < 0)
+		fprintf(err, "crawler: %s/crawl.db: %s\n", dir, sqlite3_errmsg(db));
+	sqlite3_finalize(first);
+	sqlite3_finalize(by_id);
+	sqlite3_close(db);
+	return rc;
 }
 
 int report_why(const char *dir, const char *canon, uint64_t hash,

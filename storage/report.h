@@ -22,4 +22,10 @@ int report_status(const char *dir, FILE *out, FILE *err);
 int report_why(const char *dir, const char *canon, uint64_t hash,
 	       const char *given, FILE *out, FILE *err);
 
+/* The redirect chain that starts at a URL, hop by hop (aiohttp's
+ * `history`): each hop's status and target, then where the chain ends and
+ * why it stops there (a final answer, a loop, a target not followed). */
+int report_history(const char *dir, const char *canon, uint64_t hash, FILE *out,
+		   FILE *err);
+
 #endif
