@@ -849,8 +849,11 @@ static void record_response(struct crawl *c, struct job *j, struct frontier_fetc
 	static char detail[32];
 	r->status = j->status;
 	r->content_type = j->content_type;
-	r->etag = j->etag;
-	r->last_modified = j->last_modified;
+	/* validators describe content: only a 2xx has any worth asking about */
+	if (j->status >= 200 && j->status < 300) {
+		r->etag = j->etag;
+		r->last_modified = j->last_modified;
+	}
 	r->has_record = 1;
 	r->warc_segment = j->warc.response.segment;
 	r->warc_offset = j->warc.response.offset;
@@ -1041,11 +1044,12 @@ static void learn_response(struct crawl *c, struct host *h, const struct job *j)
 {
 	if (c->cfg->auto_throttle)
 		throttle(c, h, j->status, j->latency);
+	/* before a Retry-After pause, which the breaker would take for its own */
+	breaker(c, h, j->status >= 500);
 	if (j->retry_after > 0 && (j->status == 429 || j->status == 503)) {
 		double wait = j->retry_after < c->cfg->max_delay ? j->retry_after : c->cfg->max_delay;
 		sched_pause(c->sched, h, loop_now(c->loop) + wait);
 	}
-	breaker(c, h, j->status >= 500);
 }
 
 /* Retry-After in seconds, from either form (delta-seconds or HTTP date);
@@ -2056,25 +2060,25 @@ static int64_t segment_end_of(void *ctx, uint32_t segment)
 	return -1;
 }
 
-static void report_cut(void *ctx, const char *path, uint64_t size, uint64_t end)
+static void report_cut(void *ctx, const char *path, uint64_t size, uint64_t end,
+		       int committed)
 {
 	(void)ctx;
 	if (!end)
-		fprintf(stderr, "crawler: %s: removed: none of its %llu bytes were committed\n",
-			path, (unsigned long long)size);
+		fprintf(stderr, "crawler: %s: removed: it held no whole record\n", path);
 	else if (size > end)
-		fprintf(stderr, "crawler: %s: cut back from %llu to %llu bytes"
-			" (records after the last commit)\n", path,
-			(unsigned long long)size, (unsigned long long)end);
+		fprintf(stderr, "crawler: %s: cut back from %llu to %llu bytes (%s)\n", path,
+			(unsigned long long)size, (unsigned long long)end,
+			committed ? "records after the last commit" : "a torn last record");
 	else
 		fprintf(stderr, "crawler: %s: only %llu of its %llu committed bytes are on"
 			" disk; the records past the end are lost\n", path,
 			(unsigned long long)size, (unsigned long long)end);
 }
 
-/* A crash may leave records the index never committed at the end of a
- * segment, the last one torn: cut every segment back to what the index
- * knows, before anything is appended. */
+/* A crash may leave records the index never committed at the end of the
+ * newest segment, the last one torn: cut back before anything is appended
+ * (warc_recover says which segments go back how far). */
 static int recover_archive(struct crawl *c)
 {
 	struct segment_ends ends = {0};

@@ -567,7 +567,7 @@ const char *fetch_error_class(const struct transfer *t, CURLcode rc)
 	if (t->decode_error)
 		return "decode";
 	if (t->via_proxy && (rc == CURLE_COULDNT_CONNECT || rc == CURLE_PROXY ||
-			     rc == CURLE_RECV_ERROR || strcasestr(t->errbuf, "proxy")))
+			     strcasestr(t->errbuf, "proxy") || strstr(t->errbuf, "CONNECT")))
 		return "proxy";
 	switch (rc) {
 	case CURLE_FILESIZE_EXCEEDED:

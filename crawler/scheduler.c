@@ -212,6 +212,8 @@ void sched_set_delay(struct sched *s, struct host *h, double delay)
 	double was = sched_delay(s, h);
 	h->delay = delay;
 	h->ready.key += sched_delay(s, h) - was;
+	if (h->ready.key < h->paused_until)
+		h->ready.key = h->paused_until;
 	sched_update(s, h);
 }
 

@@ -62,12 +62,12 @@ static const char *const stmt_sql[ST__N] = {
 		      " content_type=?, length=?, title=?, links=?, error=?,"
 		      " error_detail=?, warc_segment=?, warc_offset=?,"
 		      " warc_length=?, payload_digest=?, warc_request_length=?,"
-		      " extracted=?, etag=?, last_modified=?, fetch_id=?, robots_meta=?"
-		      " WHERE id=?",
+		      " extracted=?, etag=?, last_modified=?, fetch_id=?, robots_meta=?,"
+		      " retries=0, retry_at=NULL WHERE id=?",
 	[ST_RETRY] = "UPDATE urls SET state='queued', retries=retries+1, retry_at=?,"
 		     " fetched_at=?, status=?, error=?, error_detail=?, fetch_id=? WHERE id=?",
 	[ST_FINISH_SAME] = "UPDATE urls SET state='done', fetched_at=?, error=NULL,"
-			   " error_detail=?, fetch_id=? WHERE id=?",
+			   " error_detail=?, fetch_id=?, retries=0, retry_at=NULL WHERE id=?",
 	[ST_FETCH_ADD] = "INSERT INTO fetches(url_id, run_id, fetched_at, status, error,"
 			 " error_detail, length, record, profile, warc_segment, warc_offset,"
 			 " warc_length, warc_request_length, payload_digest, record_id,"
@@ -76,7 +76,7 @@ static const char *const stmt_sql[ST__N] = {
 			   " ON CONFLICT(id) DO UPDATE SET committed_end ="
 			   " max(committed_end, excluded.committed_end)",
 	[ST_PRIOR] = "SELECT u.etag, u.last_modified, f.record_id, f.warc_date FROM urls u"
-		     " LEFT JOIN fetches f ON f.url_id = u.id AND f.record = 'response'"
+		     " LEFT JOIN fetches f ON f.url_id = u.id"
 		     " AND f.warc_segment = u.warc_segment AND f.warc_offset = u.warc_offset"
 		     " WHERE u.id=?",
 	[ST_FAIL_HOST] = "UPDATE urls SET state='failed', error=?, error_detail=?,"

@@ -482,53 +482,6 @@ static int cut_segment(const char *path, uint64_t end)
 	return rc;
 }
 
-static int recover_segment(const char *dir, uint32_t n,
-			   int64_t (*end_of)(void *ctx, uint32_t n),
-			   void (*report)(void *ctx, const char *path,
-					  uint64_t size, uint64_t end),
-			   void *ctx)
-{
-	char *path;
-	struct stat st;
-	int rc = 0;
-
-	if (segment_path(dir, n, &path) < 0)
-		return -1;
-	int64_t end = end_of(ctx, n);
-	if (stat(path, &st) < 0) {
-		rc = -1;
-	} else if (end < 0) {
-		report(ctx, path, (uint64_t)st.st_size, 0);
-		rc = unlink(path);
-	} else if ((uint64_t)st.st_size != (uint64_t)end) {
-		report(ctx, path, (uint64_t)st.st_size, (uint64_t)end);
-		if ((uint64_t)st.st_size > (uint64_t)end)
-			rc = cut_segment(path, (uint64_t)end);
-	}
-	free(path);
-	return rc;
-}
-
-int warc_recover(const char *dir, int64_t (*end_of)(void *ctx, uint32_t n),
-		 void (*report)(void *ctx, const char *path, uint64_t size,
-				uint64_t end),
-		 void *ctx)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int rc = 0;
-
-	if (!d)
-		return errno == ENOENT ? 0 : -1;
-	while (rc == 0 && (e = readdir(d))) {
-		long long n = segment_number(e->d_name);
-		if (n >= 0)
-			rc = recover_segment(dir, (uint32_t)n, end_of, report, ctx);
-	}
-	closedir(d);
-	return rc;
-}
-
 static int next_segment_number(const char *dir, uint32_t *next)
 {
 	DIR *d = opendir(dir);
@@ -545,6 +498,122 @@ static int next_segment_number(const char *dir, uint32_t *next)
 	closedir(d);
 	*next = (uint32_t)(max + 1);
 	return 0;
+}
+
+/* Reads exactly len bytes at off; 0 or -1 (short read included). */
+static int read_at(int fd, void *buf, size_t len, uint64_t off)
+{
+	ssize_t n = pread(fd, buf, len, (off_t)off);
+
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+/* The size of the zstd frame at off, walked through its header and block
+ * headers without decompressing (RFC 8878); 0 when it is not whole. */
+static uint64_t frame_size(int fd, uint64_t off, uint64_t file_size)
+{
+	static const unsigned did_size[4] = { 0, 1, 2, 4 };
+	unsigned char h[5], b[3];
+	uint64_t p;
+
+	if (read_at(fd, h, 5, off) < 0)
+		return 0;
+	uint32_t magic = h[0] | h[1] << 8 | h[2] << 16 | (uint32_t)h[3] << 24;
+	if ((magic & 0xfffffff0u) == 0x184d2a50u) { /* skippable: size follows */
+		unsigned char s[4];
+		if (read_at(fd, s, 4, off + 4) < 0)
+			return 0;
+		p = off + 8 + (s[0] | s[1] << 8 | s[2] << 16 | (uint64_t)s[3] << 24);
+		return p <= file_size ? p - off : 0;
+	}
+	if (magic != 0xfd2fb528u)
+		return 0;
+	unsigned fcs = h[4] >> 6, single = (h[4] >> 5) & 1, checksum = (h[4] >> 2) & 1;
+	unsigned fcs_size = fcs == 0 ? single : fcs == 1 ? 2 : fcs == 2 ? 4 : 8;
+	p = off + 5 + !single + did_size[h[4] & 3] + fcs_size;
+	for (;;) {
+		if (read_at(fd, b, 3, p) < 0)
+			return 0;
+		uint32_t block = b[0] | b[1] << 8 | (uint32_t)b[2] << 16;
+		unsigned type = (block >> 1) & 3;
+		if (type == 3)
+			return 0;
+		p += 3 + (type == 1 ? 1 : block >> 3);
+		if (block & 1)
+			break;
+	}
+	p += checksum ? 4 : 0;
+	return p <= file_size ? p - off : 0;
+}
+
+/* Where the last whole frame of a segment ends: a torn record is cut, a
+ * whole one kept. */
+static uint64_t whole_frames_end(const char *path, uint64_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	uint64_t end = 0, n;
+
+	if (fd < 0)
+		return size;
+	while (end < size && (n = frame_size(fd, end, size)) > 0)
+		end += n;
+	close(fd);
+	return end;
+}
+
+/* The segment a crash can leave uncommitted records in is the newest one:
+ * it goes back to its committed end.  Older ones were closed whole (and
+ * synced) at rotation: records in them may be referred to by committed
+ * revisits, so only a torn last frame is cut; so is any segment the index
+ * does not know.  An emptied segment holds nothing and is removed. */
+static int recover_segment(const char *dir, uint32_t n, int newest,
+			   int64_t (*end_of)(void *ctx, uint32_t n),
+			   void (*report)(void *ctx, const char *path, uint64_t size,
+					  uint64_t end, int committed),
+			   void *ctx)
+{
+	char *path;
+	struct stat st;
+	int rc = 0;
+
+	if (segment_path(dir, n, &path) < 0)
+		return -1;
+	int64_t committed = end_of(ctx, n);
+	if (stat(path, &st) < 0) {
+		free(path);
+		return -1;
+	}
+	uint64_t size = (uint64_t)st.st_size;
+	int by_index = newest && committed >= 0;
+	uint64_t end = by_index ? (uint64_t)committed : whole_frames_end(path, size);
+	if (size != end)
+		report(ctx, path, size, end, by_index);
+	if (size > end)
+		rc = end ? cut_segment(path, end) : unlink(path);
+	free(path);
+	return rc;
+}
+
+int warc_recover(const char *dir, int64_t (*end_of)(void *ctx, uint32_t n),
+		 void (*report)(void *ctx, const char *path, uint64_t size,
+				uint64_t end, int committed),
+		 void *ctx)
+{
+	uint32_t next;
+	int rc = 0;
+
+	if (next_segment_number(dir, &next) < 0)
+		return errno == ENOENT ? 0 : -1;
+	for (uint32_t n = 0; rc == 0 && n < next; n++) {
+		char *path;
+		if (segment_path(dir, n, &path) < 0)
+			return -1;
+		int exists = access(path, F_OK) == 0;
+		free(path);
+		if (exists)
+			rc = recover_segment(dir, n, n + 1 == next, end_of, report, ctx);
+	}
+	return rc;
 }
 
 static int mkdir_p(const char *dir)

@@ -132,15 +132,19 @@ int warc_read_record(const char *dir, const struct warc_location *loc,
 		     int (*fn)(void *ctx, const void *buf, size_t len),
 		     void *ctx);
 
-/* Cuts each segment in dir back to the end of its last committed record,
- * as the index knows it: end_of(ctx, n) returns segment n's committed end,
- * or -1 when no record of it is committed (the segment is then removed).
- * report(ctx, path, size, end) is called for each segment whose size is
- * not its committed end, before it is cut (end 0 when removed); a segment
- * shorter than its end is reported and left alone.  0, or -1 with errno. */
+/* Repairs the segments in dir after a crash, before anything is appended.
+ * The newest segment goes back to its committed end, end_of(ctx, n) (a
+ * crash can leave uncommitted records there, the last one torn); older
+ * segments and segments the index does not know (end_of returns -1) only
+ * lose a torn last frame, found by walking the frames' headers, since
+ * whole records in them may be referred to by committed revisits.  Nothing
+ * else is ever removed; a segment left empty is.  report(ctx, path, size,
+ * end, committed) is called for each segment whose size is not its end,
+ * before it is cut (committed: the end is the index's); a segment shorter
+ * than its committed end is reported and left alone.  0, or -1 with errno. */
 int warc_recover(const char *dir, int64_t (*end_of)(void *ctx, uint32_t n),
 		 void (*report)(void *ctx, const char *path, uint64_t size,
-				uint64_t end),
+				uint64_t end, int committed),
 		 void *ctx);
 
 /* "sha1:" + base32 of a SHA-1 digest, into out (WARC_DIGEST_LEN + 1). */

@@ -158,8 +158,11 @@ def twice_fetched(c):
 
 def archive_problems(c):
 	"""Everything wrong with the archive of crawl c: segments that warccheck
-	rejects, index rows (fetches and urls) that do not point at their record,
-	segments whose size is not their committed end."""
+	rejects (a torn record included), index rows (fetches and urls) that do
+	not point at their record, segments shorter than their committed end.
+	Segments may hold whole records no row points at: an older segment is
+	never cut below its last whole record (a committed revisit may refer to
+	one), only the newest goes back to its committed end."""
 	warc_dir = os.path.join(c.dir, "warc")
 	segs = sorted(glob.glob(os.path.join(warc_dir, "crawl-*.warc.zst")))
 	problems = [] if segs else ["no segment in %s" % warc_dir]
@@ -181,9 +184,9 @@ def committed_end_problems(c, segs):
 	problems = []
 	for seg in segs:
 		n = int(re.search(r"crawl-(\d+)\.warc\.zst$", seg).group(1))
-		if ends.get(n) != os.path.getsize(seg):
+		if n in ends and os.path.getsize(seg) < ends[n]:
 			problems.append("%s: %d bytes, committed_end %s" % (seg, os.path.getsize(seg),
-									    ends.get(n)))
+									    ends[n]))
 	return problems
 
 
@@ -482,3 +485,22 @@ def test_good_option_values_crawl(crawler, args):
 		crawler.crawl(*args, site.url("/"), timeout=60)
 		assert urls_in(crawler, "done") == {site.url(p) for p in site.pages}
 		assert not archive_problems(crawler)
+
+
+def test_a_lost_database_never_costs_the_archive(crawler):
+	"""Segments the database does not know (it was deleted, or replaced)
+	are whole records: a new crawl in the directory keeps them and writes
+	after them."""
+	with Site(flat_site(10)) as site:
+		crawler.crawl(site.url("/"), timeout=60)
+		before = {p: open(p, "rb").read() for p in
+			  (os.path.join(crawler.dir, "warc", n)
+			   for n in os.listdir(os.path.join(crawler.dir, "warc")))}
+		for name in os.listdir(crawler.dir):
+			if name.startswith("crawl.db"):
+				os.unlink(os.path.join(crawler.dir, name))
+		res = crawler.run("crawl", "--dir", crawler.dir, site.url("/"), timeout=60)
+		assert res.rc == 0 and "removed" not in res.stderr and "cut back" not in res.stderr, res
+		for path, data in before.items():
+			assert open(path, "rb").read() == data, path
+		assert len(os.listdir(os.path.join(crawler.dir, "warc"))) == len(before) + 1

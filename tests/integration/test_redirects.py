@@ -75,3 +75,17 @@ def test_status_url_for_an_unknown_url(servers, crawler):
 	crawl(servers, crawler)
 	res = crawler.run("status", "--dir", crawler.dir, "--url", "http://nowhere.test/")
 	assert res.rc == 1 and "not known" in res.stderr, res
+
+
+def test_each_run_and_revisit_gets_its_retries_afresh(servers, crawler):
+	fs = servers.faultserver({"latency": 0.0, "hosts": {"*": {
+		"/": {"body": '<a href="/bad">bad</a>'},
+		"/bad": {"body": "down", "status": 503}}}})
+	args = ("--retries", 1, "--retry-delay", "0.05", "--pause-after", 0)
+	crawler.crawl(fs.origin() + "/", *args)
+	first = sum(1 for e in fs.log() if e["path"] == "/bad")
+	crawler.crawl("--revisit-after", 0, *args)
+	second = sum(1 for e in fs.log() if e["path"] == "/bad") - first
+	assert (first, second) == (2, 2), (first, second)
+	row = crawler.urls()[fs.origin() + "/bad"]
+	assert (row["state"], row["status"], row["error"]) == ("failed", 503, "http")
