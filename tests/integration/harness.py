@@ -5,6 +5,7 @@ of the process the helper started.  Nothing here ever uses the machine's DNS
 resolver: names resolve through the Dnsmasq helper only.
 """
 import contextlib
+import http.server
 import json
 import os
 import random
@@ -13,6 +14,7 @@ import socket
 import sqlite3
 import struct
 import subprocess
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -152,22 +154,33 @@ class Server:
 		self.stop()
 
 
-NGINX_CONF = """\
+# How every nginx of the tests starts: one process in the foreground, as
+# root only when the tests run as root, its files in the work directory.
+# Fields: user, pid, dir (see Nginx.conf_fields).
+NGINX_MAIN = """\
 %(user)s
 daemon off;
 master_process off;
 worker_processes 1;
 pid %(pid)s;
 error_log %(dir)s/error.log info;
-events { worker_connections 1024; }
-http {
-	include /etc/nginx/mime.types;
-	default_type application/octet-stream;
+"""
+
+# Inside http {}: the default temp paths are under /var, which needs root.
+NGINX_TEMP_PATHS = """\
 	client_body_temp_path %(dir)s/tmp/body;
 	proxy_temp_path %(dir)s/tmp/proxy;
 	fastcgi_temp_path %(dir)s/tmp/fastcgi;
 	uwsgi_temp_path %(dir)s/tmp/uwsgi;
 	scgi_temp_path %(dir)s/tmp/scgi;
+"""
+
+NGINX_CONF = NGINX_MAIN + """\
+events { worker_connections 1024; }
+http {
+	include /etc/nginx/mime.types;
+	default_type application/octet-stream;
+""" + NGINX_TEMP_PATHS + """\
 	log_format crawl escape=json '{"host":"$host","uri":"$request_uri",'
 		'"method":"$request_method","status":$status,"msec":$msec,'
 		'"request_time":$request_time,"bytes":$body_bytes_sent,'
@@ -209,9 +222,12 @@ class Nginx(Server):
 			"port": self.port, "name": name, "root": os.path.abspath(root),
 			"default": " default_server" if i == 0 else ""}
 			for i, (name, root) in enumerate(self.vhosts))
+		return NGINX_CONF % dict(self.conf_fields(), servers=servers)
+
+	def conf_fields(self):
+		"""The fields of NGINX_MAIN and NGINX_TEMP_PATHS."""
 		user = "user root;" if os.geteuid() == 0 else ""
-		return NGINX_CONF % {"user": user, "dir": self.workdir, "pid": self.pid_file,
-				     "servers": servers}
+		return {"user": user, "dir": self.workdir, "pid": self.pid_file}
 
 	def ready(self):
 		# nginx writes its pid file after binding: until then a port that
@@ -405,6 +421,75 @@ class FaultServer(Server):
 	def log(self):
 		"""One dict per request: host, path, method, status, conn, start, end."""
 		return read_jsonl(self.request_log)
+
+
+class ThreadedHTTPServer:
+	"""HTTP/1.1 on 127.0.0.1 (a port the OS picks) from a thread of the test,
+	for answers nginx and the fault server cannot give: stalls, scripted
+	statuses, logs the test reads while the crawl runs.
+
+	A subclass implements answer(req) for a BaseHTTPRequestHandler req; it
+	runs on a thread per connection for each request whose method is in
+	`methods` (others get the standard 501), with the request body read into
+	req.body so a keep-alive connection stays in step.  lock is for the
+	subclass's request log; stopping is set by stop(), so a reply that waits
+	with stopping.wait(seconds) ends at once instead of holding up the
+	shutdown."""
+	methods = ("GET",)
+	scheme = "http"
+
+	def __init__(self):
+		self.lock = threading.Lock()
+		self.stopping = threading.Event()
+		self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
+		# a client that keeps its connection open must not hold up stop()
+		self.httpd.daemon_threads = True
+		self.port = self.httpd.server_address[1]
+		self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+	def handler(self):
+		server = self
+
+		def dispatch(req):
+			n = int(req.headers.get("Content-Length", "0"))
+			req.body = req.rfile.read(n) if n else b""
+			server.answer(req)
+
+		class Handler(http.server.BaseHTTPRequestHandler):
+			protocol_version = "HTTP/1.1"
+
+			def log_message(self, *args):
+				pass  # the subclass keeps its own log; stderr would bury pytest's
+		# only the listed methods: the rest keep the handler's 501
+		for method in self.methods:
+			setattr(Handler, "do_" + method, dispatch)
+		return Handler
+
+	def answer(self, req):
+		raise NotImplementedError
+
+	def url(self, path, host="127.0.0.1"):
+		return "%s://%s:%d%s" % (self.scheme, host, self.port, path)
+
+	@property
+	def origin(self):
+		return self.url("")
+
+	def start(self):
+		self.thread.start()
+		return self
+
+	def stop(self):
+		self.stopping.set()
+		self.httpd.shutdown()
+		self.httpd.server_close()
+		self.thread.join(10)
+
+	def __enter__(self):
+		return self.start()
+
+	def __exit__(self, *exc):
+		self.stop()
 
 
 def generate_site(outdir, pages, origin, offsite_origin, seed=1, page_kb=12):

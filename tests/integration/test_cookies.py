@@ -3,11 +3,9 @@ share interface), filled by a login POST before the crawl, by --cookie and
 --load-cookies, kept in DIR/cookies.txt across runs and written in the
 Netscape format that curl reads; cookies for another domain or for a public
 suffix are refused."""
-import http.server
 import json
 import os
 import subprocess
-import threading
 
 import pytest
 
@@ -17,36 +15,20 @@ HOST = "www.example.co.uk"   # co.uk is a public suffix
 SESSION = "session=abc123"
 
 
-class Site:
+class Site(harness.ThreadedHTTPServer):
 	"""A login-protected site on 127.0.0.1, whatever the Host; log holds
 	(method, path, {lower-case header: value}, body) per request."""
+	methods = ("GET", "POST")  # POST for the login step
 
 	def __init__(self):
+		super().__init__()
 		self.log = []
-		self.lock = threading.Lock()
-		site = self
 
-		class Handler(http.server.BaseHTTPRequestHandler):
-			protocol_version = "HTTP/1.1"
+	def url(self, path, host=HOST):
+		return super().url(path, host)
 
-			def do_GET(self):
-				site.answer(self, b"")
-
-			def do_POST(self):
-				n = int(self.headers.get("Content-Length", "0"))
-				site.answer(self, self.rfile.read(n))
-
-			def log_message(self, *args):
-				pass
-		self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-		self.httpd.daemon_threads = True
-		self.port = self.httpd.server_address[1]
-		self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-	def url(self, path):
-		return "http://%s:%d%s" % (HOST, self.port, path)
-
-	def answer(self, req, body):
+	def answer(self, req):
+		body = req.body
 		headers = {k.lower(): v for k, v in req.headers.items()}
 		with self.lock:
 			self.log.append((req.command, req.path, headers, body))
@@ -83,15 +65,6 @@ class Site:
 	def requests(self, path):
 		with self.lock:
 			return [e for e in self.log if e[1] == path]
-
-	def __enter__(self):
-		self.thread.start()
-		return self
-
-	def __exit__(self, *exc):
-		self.httpd.shutdown()
-		self.httpd.server_close()
-		self.thread.join(10)
 
 
 @pytest.fixture

@@ -16,13 +16,11 @@ cleanly on signals and budgets, and keeps its configuration across runs.
 - malformed values of the new options are usage errors (exit 2)."""
 import collections
 import glob
-import http.server
 import os
 import random
 import re
 import signal
 import subprocess
-import threading
 import time
 
 import pytest
@@ -42,36 +40,18 @@ STOP_MARGIN = 4.0  # seconds beyond --grace a stop may take (ASan, loaded CI)
 
 # ---- a site served from a thread of the test, whose latency can change ----
 
-class Site:
-	"""HTTP/1.1 on 127.0.0.1 from a thread of the test: pages that link to
-	each other, each answering after latency[path] (or the default) seconds.
-	The test may change the latencies (set_latency); log holds one entry per
-	request (path, arrived, finished, error), written when it arrives."""
+class Site(harness.ThreadedHTTPServer):
+	"""Pages that link to each other, each answering after latency[path] (or
+	the default) seconds.  The test may change the latencies (set_latency);
+	log holds one entry per request (path, arrived, finished, error), written
+	when it arrives."""
 
 	def __init__(self, pages, latency=0.0):
+		super().__init__()
 		self.pages = pages  # {path: [linked paths]}
 		self.latency = {}  # {path: seconds}
 		self.default_latency = latency
 		self.log = []
-		self.lock = threading.Lock()
-		self.stopping = threading.Event()
-		self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
-		self.httpd.daemon_threads = True
-		self.port = self.httpd.server_address[1]
-		self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-	def handler(self):
-		site = self
-
-		class Handler(http.server.BaseHTTPRequestHandler):
-			protocol_version = "HTTP/1.1"
-
-			def do_GET(self):
-				site.answer(self)
-
-			def log_message(self, *args):
-				pass
-		return Handler
 
 	def answer(self, req):
 		entry = {"path": req.path, "arrived": time.time(), "finished": None, "error": None}
@@ -92,9 +72,6 @@ class Site:
 			entry["error"] = type(e).__name__
 		entry["finished"] = time.time()
 
-	def url(self, path):
-		return "http://127.0.0.1:%d%s" % (self.port, path)
-
 	def set_latency(self, default, **per_path):
 		"""Latencies from now on: per_path maps a path (without its leading
 		slash: p0=60 for /p0) to seconds, default covers the others."""
@@ -112,16 +89,6 @@ class Site:
 		"""{path: GETs} of the pages requested so far (robots.txt left out)."""
 		with self.lock:
 			return collections.Counter(e["path"] for e in self.log if e["path"] != "/robots.txt")
-
-	def __enter__(self):
-		self.thread.start()
-		return self
-
-	def __exit__(self, *exc):
-		self.stopping.set()
-		self.httpd.shutdown()
-		self.httpd.server_close()
-		self.thread.join(10)
 
 
 def page_body(path, links):

@@ -15,9 +15,7 @@
 - Malformed values of the new options are usage errors."""
 import base64
 import collections
-import http.server
 import os
-import threading
 import time
 
 import pytest
@@ -274,33 +272,15 @@ def test_oversized_robots_txt_is_cut_at_500_kib(suite):
 
 # ---- a site of the test whose answers can change between runs ----
 
-class Site:
-	"""HTTP/1.1 on 127.0.0.1 from a thread of the test.  routes maps a path
-	(with its query) to {status, body (bytes or str), headers, latency}; a
-	path without a route is a small page.  log: (path, arrival time)."""
+class Site(harness.ThreadedHTTPServer):
+	"""routes maps a path (with its query) to {status, body (bytes or str),
+	headers, latency}; a path without a route is a small page.  log: (path,
+	arrival time)."""
 
 	def __init__(self, routes):
+		super().__init__()
 		self.routes = dict(routes)
 		self.log = []
-		self.lock = threading.Lock()
-		self.stopping = threading.Event()
-		self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
-		self.httpd.daemon_threads = True
-		self.port = self.httpd.server_address[1]
-		self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-	def handler(self):
-		site = self
-
-		class Handler(http.server.BaseHTTPRequestHandler):
-			protocol_version = "HTTP/1.1"
-
-			def do_GET(self):
-				site.answer(self)
-
-			def log_message(self, *args):
-				pass
-		return Handler
 
 	def answer(self, req):
 		with self.lock:
@@ -326,23 +306,6 @@ class Site:
 	def paths(self):
 		with self.lock:
 			return [p for p, _ in self.log]
-
-	def url(self, path):
-		return "http://127.0.0.1:%d%s" % (self.port, path)
-
-	@property
-	def origin(self):
-		return "http://127.0.0.1:%d" % self.port
-
-	def __enter__(self):
-		self.thread.start()
-		return self
-
-	def __exit__(self, *exc):
-		self.stopping.set()
-		self.httpd.shutdown()
-		self.httpd.server_close()
-		self.thread.join(10)
 
 
 def rules(text):

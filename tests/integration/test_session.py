@@ -10,13 +10,11 @@ import base64
 import contextlib
 import gzip
 import hashlib
-import http.server
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
-import threading
 import zlib
 
 try:
@@ -59,32 +57,14 @@ def redirect(location):
 	return Route(status=302, headers=[("Location", location)])
 
 
-class Origin:
-	"""HTTP/1.1 on 127.0.0.1 answering routes {path: Route} whatever the
-	Host; log holds (host, path, {lower-case header: value}) per request."""
+class Origin(harness.ThreadedHTTPServer):
+	"""Answers routes {path: Route} whatever the Host; log holds (host, path,
+	{lower-case header: value}) per request."""
 
 	def __init__(self):
+		super().__init__()
 		self.routes = {}
 		self.log = []
-		self.lock = threading.Lock()
-		self.stopping = threading.Event()
-		self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
-		self.httpd.daemon_threads = True
-		self.port = self.httpd.server_address[1]
-		self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-	def handler(self):
-		origin = self
-
-		class Handler(http.server.BaseHTTPRequestHandler):
-			protocol_version = "HTTP/1.1"
-
-			def do_GET(self):
-				origin.answer(self)
-
-			def log_message(self, *args):
-				pass
-		return Handler
 
 	def answer(self, req):
 		host = req.headers.get("Host", "").rsplit(":", 1)[0]
@@ -124,19 +104,6 @@ class Origin:
 
 	def paths(self):
 		return [p for _, p, _ in self.requests()]
-
-	def url(self, path, host="127.0.0.1"):
-		return "http://%s:%d%s" % (host, self.port, path)
-
-	def __enter__(self):
-		self.thread.start()
-		return self
-
-	def __exit__(self, *exc):
-		self.stopping.set()
-		self.httpd.shutdown()
-		self.httpd.server_close()
-		self.thread.join(10)
 
 
 @pytest.fixture(scope="module")
@@ -438,21 +405,11 @@ def test_max_redirects(origin, crawler_bin, tmp_path_factory):
 
 # ---- a Unix socket ----
 
-UNIX_NGINX_CONF = """\
-%(user)s
-daemon off;
-master_process off;
-worker_processes 1;
-pid %(pid)s;
-error_log %(dir)s/error.log info;
+UNIX_NGINX_CONF = harness.NGINX_MAIN + """\
 events { worker_connections 64; }
 http {
 	default_type text/html;
-	client_body_temp_path %(dir)s/tmp/body;
-	proxy_temp_path %(dir)s/tmp/proxy;
-	fastcgi_temp_path %(dir)s/tmp/fastcgi;
-	uwsgi_temp_path %(dir)s/tmp/uwsgi;
-	scgi_temp_path %(dir)s/tmp/scgi;
+""" + harness.NGINX_TEMP_PATHS + """\
 	log_format session escape=json '{"host":"$host","uri":"$request_uri",'
 		'"status":$status,"protocol":"$server_protocol","conn":$connection,'
 		'"conn_requests":$connection_requests,'
@@ -479,10 +436,8 @@ class UnixNginx(harness.Nginx):
 		return None
 
 	def conf_text(self):
-		user = "user root;" if os.geteuid() == 0 else ""
-		return UNIX_NGINX_CONF % {"user": user, "dir": self.workdir, "pid": self.pid_file,
-					  "socket": self.socket_path,
-					  "root": os.path.abspath(self.vhosts[0][1])}
+		return UNIX_NGINX_CONF % dict(self.conf_fields(), socket=self.socket_path,
+					      root=os.path.abspath(self.vhosts[0][1]))
 
 	def ready(self):
 		with contextlib.suppress(OSError, ValueError), open(self.pid_file) as f:

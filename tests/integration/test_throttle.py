@@ -20,13 +20,11 @@ Timing tolerances are loose (SLACK) because other builds share the machine;
 only spacing, the property under test, is ever asserted on the clock."""
 import collections
 import email.utils
-import http.server
 import os
 import signal
 import socket
 import struct
 import subprocess
-import threading
 import time
 
 import pytest
@@ -57,34 +55,16 @@ def answer_after(latency):
 	return lambda n, path: Reply(latency=latency)
 
 
-class Host:
-	"""HTTP/1.1 on 127.0.0.1 from a thread of the test.  pages: {path:
-	[linked paths]}; script(n, path) -> Reply decides the answer to the n-th
-	request (0-based, in arrival order).  log: one entry per request (path,
-	status, start when its head arrived, end just before its body went out)."""
+class Host(harness.ThreadedHTTPServer):
+	"""pages: {path: [linked paths]}; script(n, path) -> Reply decides the
+	answer to the n-th request (0-based, in arrival order).  log: one entry
+	per request (path, status, start when its head arrived, end just before
+	its body went out)."""
 
 	def __init__(self, pages, script=always_ok):
+		super().__init__()
 		self.pages, self.script = pages, script
 		self.log = []
-		self.lock = threading.Lock()
-		self.stopping = threading.Event()
-		self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
-		self.httpd.daemon_threads = True
-		self.port = self.httpd.server_address[1]
-		self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-	def handler(self):
-		host = self
-
-		class Handler(http.server.BaseHTTPRequestHandler):
-			protocol_version = "HTTP/1.1"
-
-			def do_GET(self):
-				host.answer(self)
-
-			def log_message(self, *args):
-				pass
-		return Handler
 
 	def answer(self, req):
 		entry = {"path": req.path, "start": time.time(), "end": None, "status": None}
@@ -114,27 +94,10 @@ class Host:
 			entry["end"] = entry["end"] or time.time()
 		entry["status"] = status
 
-	def url(self, path):
-		return "http://127.0.0.1:%d%s" % (self.port, path)
-
-	@property
-	def origin(self):
-		return "http://127.0.0.1:%d" % self.port
-
 	def requests(self):
 		"""The log so far, in arrival order."""
 		with self.lock:
 			return list(self.log)
-
-	def __enter__(self):
-		self.thread.start()
-		return self
-
-	def __exit__(self, *exc):
-		self.stopping.set()
-		self.httpd.shutdown()
-		self.httpd.server_close()
-		self.thread.join(10)
 
 
 def reset_midway(req, body):

@@ -11,11 +11,9 @@ handshake failure is shown against a small Python TLS 1.2 server that
 requires one."""
 import base64
 import hashlib
-import http.server
 import os
 import ssl
 import subprocess
-import threading
 
 import pytest
 
@@ -40,21 +38,11 @@ copy_extensions = copy
 commonName = supplied
 """
 
-TLS_NGINX_CONF = """\
-%(user)s
-daemon off;
-master_process off;
-worker_processes 1;
-pid %(pid)s;
-error_log %(dir)s/error.log info;
+TLS_NGINX_CONF = harness.NGINX_MAIN + """\
 events { worker_connections 1024; }
 http {
 	default_type text/html;
-	client_body_temp_path %(dir)s/tmp/body;
-	proxy_temp_path %(dir)s/tmp/proxy;
-	fastcgi_temp_path %(dir)s/tmp/fastcgi;
-	uwsgi_temp_path %(dir)s/tmp/uwsgi;
-	scgi_temp_path %(dir)s/tmp/scgi;
+""" + harness.NGINX_TEMP_PATHS + """\
 	log_format session escape=json '{"host":"$host","uri":"$request_uri",'
 		'"status":$status,"protocol":"$server_protocol","conn":$connection,'
 		'"conn_requests":$connection_requests,'
@@ -141,58 +129,36 @@ class TlsNginx(harness.Nginx):
 			"cert": cert, "key": key, "extra": extra,
 			"default": " default_server" if i == 0 else ""}
 			for i, (name, root, cert, key, extra) in enumerate(self.vhosts))
-		user = "user root;" if os.geteuid() == 0 else ""
-		return TLS_NGINX_CONF % {"user": user, "dir": self.workdir, "pid": self.pid_file,
-					 "servers": servers}
+		return TLS_NGINX_CONF % dict(self.conf_fields(), servers=servers)
 
 	def origin(self, host="good.test"):
 		return "https://%s:%d" % (host, self.port)
 
 
-class StrictTlsServer:
-	"""HTTPS from a thread of the test that refuses, during the TLS 1.2
-	handshake, any client without a certificate signed by the CA."""
+class StrictTlsServer(harness.ThreadedHTTPServer):
+	"""HTTPS that refuses, during the TLS 1.2 handshake, any client without a
+	certificate signed by the CA."""
+	scheme = "https"
 
 	def __init__(self, pki, cert, key):
+		super().__init__()
 		ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 		ctx.maximum_version = ssl.TLSVersion.TLSv1_2
 		ctx.load_cert_chain(cert, key)
 		ctx.load_verify_locations(pki.ca_cert)
 		ctx.verify_mode = ssl.CERT_REQUIRED
 		self.requests = []
-		self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
-		self.httpd.daemon_threads = True
+		# before the thread starts: every connection is accepted through TLS
 		self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
-		self.port = self.httpd.server_address[1]
-		self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-	def handler(self):
-		server = self
-
-		class Handler(http.server.BaseHTTPRequestHandler):
-			protocol_version = "HTTP/1.1"
-
-			def do_GET(self):
-				server.requests.append(self.path)
-				body = b"<html><body>client certificate accepted</body></html>\n"
-				self.send_response(200)
-				self.send_header("Content-Type", "text/html")
-				self.send_header("Content-Length", str(len(body)))
-				self.end_headers()
-				self.wfile.write(body)
-
-			def log_message(self, *args):
-				pass
-		return Handler
-
-	def __enter__(self):
-		self.thread.start()
-		return self
-
-	def __exit__(self, *exc):
-		self.httpd.shutdown()
-		self.httpd.server_close()
-		self.thread.join(10)
+	def answer(self, req):
+		self.requests.append(req.path)
+		body = b"<html><body>client certificate accepted</body></html>\n"
+		req.send_response(200)
+		req.send_header("Content-Type", "text/html")
+		req.send_header("Content-Length", str(len(body)))
+		req.end_headers()
+		req.wfile.write(body)
 
 
 def write_site(root):

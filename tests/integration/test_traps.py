@@ -9,9 +9,7 @@
   session-id variants are one URL.
 A site served from a thread of the test answers every path with a page whose
 links a function of the test computes from the path."""
-import http.server
 import os
-import threading
 import urllib.parse
 
 import pytest
@@ -19,31 +17,14 @@ import pytest
 import harness
 
 
-class TrapSite:
-	"""HTTP/1.1 on 127.0.0.1: every GET is answered 200 with a page linking
-	to links(path) (a list of hrefs).  requests: the targets, in order."""
+class TrapSite(harness.ThreadedHTTPServer):
+	"""Every GET is answered 200 with a page linking to links(path) (a list
+	of hrefs).  requests: the targets, in order."""
 
 	def __init__(self, links):
+		super().__init__()
 		self.links = links
 		self.requests = []
-		self.lock = threading.Lock()
-		self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
-		self.httpd.daemon_threads = True
-		self.port = self.httpd.server_address[1]
-		self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-	def handler(self):
-		site = self
-
-		class Handler(http.server.BaseHTTPRequestHandler):
-			protocol_version = "HTTP/1.1"
-
-			def do_GET(self):
-				site.answer(self)
-
-			def log_message(self, *args):
-				pass
-		return Handler
 
 	def answer(self, req):
 		with self.lock:
@@ -67,19 +48,6 @@ class TrapSite:
 		"""Requested targets other than /robots.txt."""
 		with self.lock:
 			return [p for p in self.requests if p != "/robots.txt"]
-
-	@property
-	def origin(self):
-		return "http://127.0.0.1:%d" % self.port
-
-	def __enter__(self):
-		self.thread.start()
-		return self
-
-	def __exit__(self, *exc):
-		self.httpd.shutdown()
-		self.httpd.server_close()
-		self.thread.join(10)
 
 
 def rows_by_state(crawler):
