@@ -35,7 +35,15 @@ enum {
 	OPT_F_CLI_ONLY = 1, /* rejected in the config file */
 	OPT_F_PRESCAN = 2,  /* applied before the config file is loaded */
 	OPT_F_PER_RUN = 4,  /* not part of a crawl's stored configuration */
-	OPT_F_SECRET = 8,   /* holds a password: never stored, dumped redacted */
+};
+
+/* How an option holding a password is dumped (for runs.config): never in
+ * clear, and never part of a crawl's stored configuration. */
+enum opt_secret {
+	SECRET_NONE,
+	SECRET_ALL,      /* "***" */
+	SECRET_PASSWORD, /* USER:PASS as "USER:***" */
+	SECRET_URL,      /* scheme://USER:PASS@host as "scheme://USER:***@host" */
 };
 
 #define ALL_CMDS (OPT_CMD_CRAWL | OPT_CMD_STATUS | OPT_CMD_WHY | OPT_CMD_EXPORT | OPT_CMD_SHOW)
@@ -54,6 +62,7 @@ struct opt_row {
 	double min, max;    /* bounds of numbers, sizes and seconds (all exact in a double) */
 	const char *const *names; /* OPT_ENUM values, NULL-terminated */
 	int (*check)(const struct opt_row *row, const char *value, char **err);
+	enum opt_secret secret;
 	const char *def;    /* applied by opt_config_init and shown by --help */
 	const char *help;
 };
@@ -188,7 +197,7 @@ static const struct opt_row rows[] = {
 	  .cmds = OPT_CMD_CRAWL, .check = check_header,
 	  .help = "send this header with every request" },
 	{ .name = "user", .arg = "USER:PASS", .type = OPT_STRING, AT(user),
-	  .cmds = OPT_CMD_CRAWL, .flags = OPT_F_SECRET, .check = check_user,
+	  .cmds = OPT_CMD_CRAWL, .secret = SECRET_PASSWORD, .check = check_user,
 	  .help = "HTTP Basic credentials, sent to the seeds' hosts only (not stored:"
 		  " give it again when resuming)" },
 	{ .name = "cookies", .type = OPT_BOOL, AT(cookies), .cmds = OPT_CMD_CRAWL,
@@ -209,17 +218,20 @@ static const struct opt_row rows[] = {
 	  .help = "POST --login-data or --login-json to URL before crawling; its cookies"
 		  " are used for the crawl" },
 	{ .name = "login-data", .arg = "a=b&c=d", .type = OPT_STRING, AT(login_data),
-	  .cmds = OPT_CMD_CRAWL, .flags = OPT_F_PER_RUN | OPT_F_SECRET,
+	  .cmds = OPT_CMD_CRAWL, .flags = OPT_F_PER_RUN, .secret = SECRET_ALL,
 	  .help = "form body of the login POST (not stored)" },
 	{ .name = "login-json", .arg = "JSON", .type = OPT_STRING, AT(login_json),
-	  .cmds = OPT_CMD_CRAWL, .flags = OPT_F_PER_RUN | OPT_F_SECRET, .check = check_json,
+	  .cmds = OPT_CMD_CRAWL, .flags = OPT_F_PER_RUN, .secret = SECRET_ALL,
+	  .check = check_json,
 	  .help = "JSON body of the login POST (not stored)" },
 	{ .name = "proxy", .arg = "URL", .type = OPT_STRING, AT(proxy),
-	  .cmds = OPT_CMD_CRAWL, .flags = OPT_F_PER_RUN | OPT_F_SECRET, .check = check_proxy,
+	  .cmds = OPT_CMD_CRAWL, .flags = OPT_F_PER_RUN, .secret = SECRET_URL,
+	  .check = check_proxy,
 	  .help = "send every request through this proxy: http://, https://, socks5://"
 		  " or socks5h:// [USER:PASS@]HOST[:PORT]" },
 	{ .name = "proxy-user", .arg = "USER:PASS", .type = OPT_STRING, AT(proxy_user),
-	  .cmds = OPT_CMD_CRAWL, .flags = OPT_F_PER_RUN | OPT_F_SECRET, .check = check_user,
+	  .cmds = OPT_CMD_CRAWL, .flags = OPT_F_PER_RUN, .secret = SECRET_PASSWORD,
+	  .check = check_user,
 	  .help = "credentials for the proxy" },
 	{ .name = "proxy-list", .arg = "FILE", .type = OPT_STRING, AT(proxy_list),
 	  .cmds = OPT_CMD_CRAWL, .flags = OPT_F_PER_RUN, .check = check_readable,
@@ -1140,7 +1152,7 @@ int opt_parse(struct opt_config *cfg, int argc, char **argv, char **err)
 static bool stored_row(const struct opt_row *row)
 {
 	return (row->cmds & OPT_CMD_CRAWL) &&
-	       !(row->flags & (OPT_F_CLI_ONLY | OPT_F_PER_RUN | OPT_F_SECRET));
+	       !(row->flags & (OPT_F_CLI_ONLY | OPT_F_PER_RUN)) && row->secret == SECRET_NONE;
 }
 
 /* Keys the stored text has but this version does not know are skipped: the
@@ -1385,17 +1397,27 @@ void opt_print_markdown(FILE *out)
 	fprintf(out, "\n## Values and the config file\n\n%s", units_help);
 }
 
-/* A proxy URL without its password. */
-static void dump_proxy(FILE *out, const char *name, const char *url)
+/* A secret as the dump shows it: the user name, if any, then "***", then
+ * (in a URL) what follows the credentials. */
+static void dump_secret(FILE *out, const struct opt_row *row, const char *value)
 {
-	const char *scheme_end = strstr(url, "://"), *at = strrchr(url, '@');
-	if (!scheme_end || !at) {
-		fprintf(out, "%s = %s\n", name, url);
-		return;
+	const char *user = value, *end = value + strlen(value);
+	if (row->secret == SECRET_URL) {
+		const char *scheme_end = strstr(value, "://"), *at = strrchr(value, '@');
+		if (!scheme_end || !at) {
+			fprintf(out, "%s = %s\n", row->name, value); /* no credentials */
+			return;
+		}
+		user = scheme_end + 3;
+		end = at;
 	}
-	const char *user = scheme_end + 3;
-	int user_len = (int)strcspn(user, ":@");
-	fprintf(out, "%s = %.*s%.*s:***%s\n", name, (int)(user - url), url, user_len, user, at);
+	const char *colon = memchr(user, ':', (size_t)(end - user));
+	if (row->secret == SECRET_ALL || !colon)
+		fprintf(out, "%s = %.*s***%s\n", row->name, row->secret == SECRET_URL ?
+			(int)(user - value) : 0, value, row->secret == SECRET_URL ? end : "");
+	else
+		fprintf(out, "%s = %.*s:***%s\n", row->name, (int)(colon - value), value,
+			row->secret == SECRET_URL ? end : "");
 }
 
 static void dump_row(FILE *out, const struct opt_config *cfg,
@@ -1422,14 +1444,8 @@ static void dump_row(FILE *out, const struct opt_config *cfg,
 		fprintf(out, "%s = %s\n", row->name, buf);
 		break;
 	case OPT_STRING:
-		if (*(char *const *)field && (row->flags & OPT_F_SECRET) &&
-		    strchr(*(char *const *)field, ':') && row->check == check_user)
-			fprintf(out, "%s = %.*s:***\n", row->name,
-				(int)strcspn(*(char *const *)field, ":"), *(char *const *)field);
-		else if (*(char *const *)field && row->check == check_proxy)
-			dump_proxy(out, row->name, *(char *const *)field);
-		else if (*(char *const *)field && (row->flags & OPT_F_SECRET))
-			fprintf(out, "%s = ***\n", row->name);
+		if (*(char *const *)field && row->secret != SECRET_NONE)
+			dump_secret(out, row, *(char *const *)field);
 		else if (*(char *const *)field)
 			fprintf(out, "%s = %s\n", row->name, *(char *const *)field);
 		break;

@@ -211,6 +211,36 @@ static int load_admitted(struct crawl *c)
 	return c->exit_code == CRAWL_EXIT_DONE ? 0 : -1;
 }
 
+/* ---- files of lines: seeds, proxies, cookies ---- */
+
+/* Calls fn(ctx, line, n) for each line of in, its end of line removed,
+ * until fn returns non-zero (a positive value, returned).  -1 with errno
+ * on a read error. */
+static int each_line(FILE *in, int (*fn)(void *ctx, char *line, long n), void *ctx)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int rc = 0;
+	for (long n = 1; rc == 0 && getline(&line, &cap, in) >= 0; n++) {
+		line[strcspn(line, "\r\n")] = 0;
+		rc = fn(ctx, line, n);
+	}
+	if (rc == 0 && ferror(in))
+		rc = -1;
+	free(line);
+	return rc;
+}
+
+/* A line of a list file (seeds, proxies): what is between the blanks, or
+ * NULL for an empty line or a # comment. */
+static char *list_entry(char *line)
+{
+	char *p = line + strspn(line, " \t");
+	for (size_t end = strlen(p); end && (p[end - 1] == ' ' || p[end - 1] == '\t');)
+		p[--end] = 0;
+	return *p && *p != '#' ? p : NULL;
+}
+
 /* ---- proxies ---- */
 
 static int add_proxy(struct crawl *c, const char *url)
@@ -237,6 +267,24 @@ static void free_checked(struct crawl *c)
 	c->n_proxies = 0;
 }
 
+static int proxy_line(void *ctx, char *line, long n)
+{
+	struct crawl *c = ctx;
+	char *proxy = list_entry(line);
+	if (!proxy)
+		return 0;
+	if (!opt_proxy_valid(proxy)) {
+		fprintf(stderr, "crawler: --proxy-list %s:%ld: not a proxy URL\n",
+			c->cfg->proxy_list, n);
+		return 1;
+	}
+	if (add_proxy(c, proxy)) {
+		fprintf(stderr, "crawler: out of memory\n");
+		return 1;
+	}
+	return 0;
+}
+
 /* --proxy, or every line of --proxy-list, checked before anything runs. */
 static int load_proxies(struct crawl *c)
 {
@@ -244,32 +292,14 @@ static int load_proxies(struct crawl *c)
 	if (!path)
 		return c->cfg->proxy && add_proxy(c, c->cfg->proxy) ? -1 : 0;
 	FILE *in = fopen(path, "r");
-	if (!in) {
+	int rc = in ? each_line(in, proxy_line, c) : -1;
+	if (rc < 0)
 		fprintf(stderr, "crawler: --proxy-list: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	char *line = NULL;
-	size_t cap = 0;
-	int rc = 0;
-	for (long n = 1; rc == 0 && getline(&line, &cap, in) >= 0; n++) {
-		char *p = line + strspn(line, " \t");
-		p[strcspn(p, " \t\r\n")] = 0;
-		if (!*p || *p == '#')
-			continue;
-		if (!opt_proxy_valid(p)) {
-			fprintf(stderr, "crawler: --proxy-list %s:%ld: not a proxy URL\n", path, n);
-			rc = -1;
-		} else if (add_proxy(c, p)) {
-			rc = -1;
-		}
-	}
-	if (rc == 0 && !c->n_proxies) {
+	else if (rc == 0 && !c->n_proxies)
 		fprintf(stderr, "crawler: --proxy-list %s: no proxy in it\n", path);
-		rc = -1;
-	}
-	free(line);
-	fclose(in);
-	return rc;
+	if (in)
+		fclose(in);
+	return rc || !c->n_proxies ? -1 : 0;
 }
 
 static const char *env_var(const char *lower, const char *upper)
@@ -698,7 +728,7 @@ static void arm_retry(struct crawl *c, double due)
 static int retry_later(struct crawl *c, const struct transfer *t, double retry_after,
 		       struct frontier_fetch *r)
 {
-	if (t->url.retries >= c->cfg->retries || t->url.robots_for)
+	if (t->url.retries >= c->cfg->retries)
 		return 0;
 	int shift = t->url.retries < 20 ? t->url.retries : 20;
 	double backoff = c->cfg->retry_delay * (double)(1u << shift);
@@ -1371,6 +1401,17 @@ static int robots_excluded(struct crawl *c, struct host *h, const struct sched_u
 
 /* ---- cookies and the login step ---- */
 
+/* A Netscape cookie-file line; # starts a comment, except the #HttpOnly_
+ * prefix curl and wget write. */
+static int cookie_line(void *ctx, char *line, long n)
+{
+	struct crawl *c = ctx;
+	(void)n;
+	if (!*line || (*line == '#' && strncmp(line, "#HttpOnly_", 10) != 0))
+		return 0;
+	return fetcher_add_cookie(c->fetcher, line) ? 1 : 0;
+}
+
 /* Feeds a Netscape cookie file to the jar; a missing file is an empty jar. */
 static int load_cookie_file(struct crawl *c, const char *path, int must_exist)
 {
@@ -1380,20 +1421,11 @@ static int load_cookie_file(struct crawl *c, const char *path, int must_exist)
 			return 0;
 		return fatal(c, "cookies: %s: %s", path, strerror(errno));
 	}
-	char *line = NULL;
-	size_t cap = 0;
-	int rc = 0;
-	while (rc == 0 && getline(&line, &cap, in) >= 0) {
-		line[strcspn(line, "\r\n")] = 0;
-		/* comments, except the #HttpOnly_ prefix curl and wget write */
-		if (!*line || (*line == '#' && strncmp(line, "#HttpOnly_", 10) != 0))
-			continue;
-		if (fetcher_add_cookie(c->fetcher, line))
-			rc = fatal(c, "cookies: %s: out of memory", path);
-	}
-	free(line);
+	int rc = each_line(in, cookie_line, c);
 	fclose(in);
-	return rc;
+	if (rc < 0)
+		return fatal(c, "cookies: %s: %s", path, strerror(errno));
+	return rc ? fatal(c, "cookies: %s: out of memory", path) : 0;
 }
 
 struct seed_cookie {
@@ -1847,39 +1879,32 @@ oom:
 	return -1;
 }
 
-static void trim(char *p)
+struct seed_lines {
+	struct seeds *seeds;
+	const char *path;
+};
+
+static int seed_line(void *ctx, char *line, long n)
 {
-	p[strcspn(p, "\r\n")] = 0;
-	for (size_t end = strlen(p); end && (p[end - 1] == ' ' || p[end - 1] == '\t');)
-		p[--end] = 0;
+	struct seed_lines *sl = ctx;
+	char where[512];
+	char *seed = list_entry(line);
+	if (!seed)
+		return 0;
+	snprintf(where, sizeof where, "%s:%ld: ", sl->path, n);
+	return collect_seed(sl->seeds, seed, where) ? 1 : 0; /* reported */
 }
 
 static int collect_seed_file(struct seeds *s, const char *path)
 {
 	FILE *in = strcmp(path, "-") ? fopen(path, "r") : stdin;
-	if (!in) {
+	struct seed_lines sl = {s, path};
+	int rc = in ? each_line(in, seed_line, &sl) : -1;
+	if (rc < 0)
 		fprintf(stderr, "crawler: --seeds: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	char *line = NULL, where[512];
-	size_t cap = 0;
-	int rc = 0;
-	for (long n = 1; rc == 0 && getline(&line, &cap, in) >= 0; n++) {
-		char *p = line + strspn(line, " \t");
-		trim(p);
-		if (!*p || *p == '#')
-			continue;
-		snprintf(where, sizeof where, "%s:%ld: ", path, n);
-		rc = collect_seed(s, p, where);
-	}
-	if (rc == 0 && ferror(in)) {
-		fprintf(stderr, "crawler: --seeds: %s: %s\n", path, strerror(errno));
-		rc = -1;
-	}
-	free(line);
-	if (in != stdin)
+	if (in && in != stdin)
 		fclose(in);
-	return rc;
+	return rc ? -1 : 0;
 }
 
 /* Options that only make sense together, and the login URL. */

@@ -106,6 +106,9 @@ struct frontier {
 	struct seen *seen;
 	size_t seen_cap, seen_n; /* cap is a power of two */
 	int disk_full;           /* the last error was SQLITE_FULL */
+	uint32_t seg;            /* a segment's committed end not yet written */
+	uint64_t seg_end;
+	int seg_dirty;
 	char *prior[4];          /* the strings frontier_prior hands out */
 	void *robots_body;       /* the body frontier_robots_get hands out */
 	char *parent_url;        /* the string frontier_parent_url hands out */
@@ -415,12 +418,14 @@ failed:
 	return NULL;
 }
 
+static int write_segment_end(struct frontier *f);
+
 void frontier_close(struct frontier **fp)
 {
 	struct frontier *f = *fp;
 	if (!f)
 		return;
-	if (f->db && !sqlite3_get_autocommit(f->db))
+	if (f->db && !sqlite3_get_autocommit(f->db) && write_segment_end(f) == 0)
 		sqlite3_exec(f->db, "COMMIT", NULL, NULL, NULL);
 	for (int i = 0; i < ST__N; i++)
 		sqlite3_finalize(f->st[i]);
@@ -436,6 +441,8 @@ void frontier_close(struct frontier **fp)
 
 int frontier_commit(struct frontier *f)
 {
+	if (write_segment_end(f))
+		return -1;
 	if (sqlite3_exec(f->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		return db_fail(f, "COMMIT");
 	if (sqlite3_exec(f->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
@@ -759,13 +766,29 @@ static int64_t add_fetch(struct frontier *f, const struct frontier_fetch *r)
 	return sqlite3_last_insert_rowid(f->db);
 }
 
-/* The segment's committed end grows with each record whose row commits. */
-int frontier_segment_end(struct frontier *f, uint32_t segment, uint64_t end)
+static int write_segment_end(struct frontier *f)
 {
 	sqlite3_stmt *st = f->st[ST_SEGMENT_END];
-	sqlite3_bind_int64(st, 1, segment);
-	sqlite3_bind_int64(st, 2, (int64_t)end);
+	if (!f->seg_dirty)
+		return 0;
+	f->seg_dirty = 0;
+	sqlite3_bind_int64(st, 1, f->seg);
+	sqlite3_bind_int64(st, 2, (int64_t)f->seg_end);
 	return run(f, ST_SEGMENT_END, "recording a segment's end");
+}
+
+/* The segment's committed end grows with each record whose row commits; it
+ * is written once per batch (or when the records move to the next segment)
+ * rather than once per fetch. */
+int frontier_segment_end(struct frontier *f, uint32_t segment, uint64_t end)
+{
+	if (f->seg_dirty && f->seg != segment && write_segment_end(f))
+		return -1;
+	if (!f->seg_dirty || f->seg != segment || end > f->seg_end)
+		f->seg_end = end;
+	f->seg = segment;
+	f->seg_dirty = 1;
+	return 0;
 }
 
 static int finish_same(struct frontier *f, const struct frontier_fetch *r,

@@ -235,8 +235,9 @@ struct frontier_prior {
 };
 int frontier_prior(struct frontier *f, int64_t id, struct frontier_prior *p);
 
-/* Notes that segment n is committed up to `end` (a new segment's warcinfo).
- * 0 or -1. */
+/* Notes that segment n is committed up to `end` (a new segment's warcinfo);
+ * frontier_finish notes each record's end itself.  Written with the batch's
+ * commit.  0 or -1. */
 int frontier_segment_end(struct frontier *f, uint32_t segment, uint64_t end);
 
 /* A host's robots.txt as cached in the database. */
