@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef CRAWLER_VERSION
 #define CRAWLER_VERSION "0"
@@ -79,6 +81,8 @@ static int check_dns_servers(const struct opt_row *row, const char *value,
 static int check_header(const struct opt_row *row, const char *value, char **err);
 static int check_user(const struct opt_row *row, const char *value, char **err);
 static int check_readable(const struct opt_row *row, const char *value, char **err);
+static int check_socket(const struct opt_row *row, const char *value, char **err);
+static int check_writable(const struct opt_row *row, const char *value, char **err);
 static int check_pins(const struct opt_row *row, const char *value, char **err);
 static int check_cookie(const struct opt_row *row, const char *value, char **err);
 static int check_proxy(const struct opt_row *row, const char *value, char **err);
@@ -211,7 +215,7 @@ static const struct opt_row rows[] = {
 	  .cmds = OPT_CMD_CRAWL, .check = check_readable,
 	  .help = "start with the cookies of FILE (Netscape format, as curl and wget write)" },
 	{ .name = "save-cookies", .arg = "FILE", .type = OPT_STRING, AT(save_cookies),
-	  .cmds = OPT_CMD_CRAWL,
+	  .cmds = OPT_CMD_CRAWL, .check = check_writable,
 	  .help = "write the cookie jar to FILE (Netscape format) at the end of the run" },
 	{ .name = "login-url", .arg = "URL", .type = OPT_STRING, AT(login_url),
 	  .cmds = OPT_CMD_CRAWL, .flags = OPT_F_PER_RUN,
@@ -263,7 +267,7 @@ static const struct opt_row rows[] = {
 	{ .name = "insecure", .type = OPT_BOOL, AT(insecure), .cmds = OPT_CMD_CRAWL,
 	  .help = "do not verify TLS certificates" },
 	{ .name = "unix-socket", .arg = "PATH", .type = OPT_STRING, AT(unix_socket),
-	  .cmds = OPT_CMD_CRAWL,
+	  .cmds = OPT_CMD_CRAWL, .check = check_socket,
 	  .help = "send every request to the HTTP server on this Unix domain socket" },
 	{ .name = "max-redirects", .arg = "N", .type = OPT_LONG, AT(max_redirects),
 	  .cmds = OPT_CMD_CRAWL, .min = 0, .max = 100, .def = "10",
@@ -834,6 +838,31 @@ static int check_json(const struct opt_row *row, const char *value, char **err)
 
 	if (*p != '{' && *p != '[')
 		return fail(err, "--%s: expected a JSON object or array", row->name);
+	return 0;
+}
+
+static int check_socket(const struct opt_row *row, const char *value, char **err)
+{
+	struct stat st;
+
+	if (stat(value, &st) < 0)
+		return fail(err, "--%s: %s: %s", row->name, value, strerror(errno));
+	if (!S_ISSOCK(st.st_mode))
+		return fail(err, "--%s: %s is not a socket", row->name, value);
+	return 0;
+}
+
+/* A file written at the end of a run: its folder must take it, found out
+ * now rather than after the crawl. */
+static int check_writable(const struct opt_row *row, const char *value, char **err)
+{
+	const char *slash = strrchr(value, '/');
+	char dir[4096];
+
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - value) + 1 : 1,
+		 slash ? value : ".");
+	if (access(dir, W_OK | X_OK) < 0)
+		return fail(err, "--%s: cannot write in %s: %s", row->name, dir, strerror(errno));
 	return 0;
 }
 

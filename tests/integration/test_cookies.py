@@ -156,6 +156,7 @@ def test_no_cookies_keeps_none(site, names, crawler):
 @pytest.mark.parametrize("args,needle", [
 	(["--cookie", "novalue"], "--cookie"),
 	(["--load-cookies", "/nonexistent/jar.txt"], "--load-cookies"),
+	(["--save-cookies", "/nonexistent/dir/jar.txt"], "--save-cookies"),
 	(["--login-url", "http://h.test/login"], "--login-url needs"),
 	(["--login-data", "a=b"], "--login-url"),
 	(["--login-url", "http://h.test/", "--login-data", "a=b", "--login-json", "{}"], "not both"),

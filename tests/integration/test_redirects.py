@@ -75,6 +75,8 @@ def test_status_url_for_an_unknown_url(servers, crawler):
 	crawl(servers, crawler)
 	res = crawler.run("status", "--dir", crawler.dir, "--url", "http://nowhere.test/")
 	assert res.rc == 1 and "not known" in res.stderr, res
+	res = crawler.run("status", "--dir", crawler.dir, "--url", "ftp://nowhere.test/")
+	assert res.rc == 2 and "ftp://nowhere.test/" in res.stderr, res
 
 
 def test_each_run_and_revisit_gets_its_retries_afresh(servers, crawler):

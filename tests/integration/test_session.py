@@ -508,6 +508,8 @@ BAD_OPTIONS = [
 	(["--client-key", "KEY"], "--client-cert"),
 	(["--max-redirects", "-1"], "--max-redirects"),
 	(["--read-timeout", "soon"], "--read-timeout"),
+	(["--unix-socket", "/nonexistent/http.sock"], "--unix-socket"),
+	(["--unix-socket", "/etc/hostname"], "not a socket"),
 ]
 
 
